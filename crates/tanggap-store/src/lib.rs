@@ -1,0 +1,374 @@
+//! Persistence of Tanggap: the only crate that speaks SQL.
+//!
+//! [`Store`] is the repository interface. [`sqlite::SqliteStore`] (the
+//! embedded default) and [`postgres::PgStore`] implement it from one body of
+//! shared SQL (see `shared.rs`), each with its own migrations. Every method
+//! that changes state writes its audit entries in the same transaction.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use tanggap_core::audit::AuditEntry;
+use tanggap_core::lifecycle::Event;
+use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status};
+
+mod migrate;
+pub mod postgres;
+mod shared;
+pub mod sqlite;
+pub mod testing;
+
+/// Errors from the store. Database errors are kept whole for the logs; the
+/// web layer shows users only a generic message for them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Another change was committed since the caller read the record.
+    #[error("version conflict: the record is now at version {current}")]
+    VersionConflict { current: i64 },
+    #[error("not found")]
+    NotFound,
+    #[error("file system error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("unsupported database URL {0:?}: use sqlite:// or postgres://")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An audit entry before the store places it in the chain.
+#[derive(Clone, Debug)]
+pub struct AuditDraft {
+    pub at_micros: i64,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    /// Never personal data: ids, codes, statuses.
+    pub details: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Agency {
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: String,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    /// `kota`, `kecamatan` or `kelurahan`.
+    pub level: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Category {
+    pub category: String,
+    /// Empty for the category itself.
+    pub subcategory: String,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Holiday {
+    pub day: jiff::civil::Date,
+    /// `libur_nasional` or `cuti_bersama`.
+    pub kind: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency_code: Option<String>,
+    pub active: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency_code: Option<String>,
+}
+
+/// A session or API token, resolved to its user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    pub user_id: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// A request to remember an `Idempotency-Key` with the complaint it created.
+#[derive(Clone, Debug)]
+pub struct IdempotencyClaim {
+    pub user_id: i64,
+    pub key: String,
+    /// SHA-256 of the request body, to detect a reused key with another body.
+    pub request_hash: String,
+}
+
+/// A complaint to insert; its id and tracking number are assigned in the transaction.
+pub struct NewComplaint<'a> {
+    pub complaint: &'a Complaint,
+    pub event: &'a Event,
+    pub audit: AuditDraft,
+    pub idempotency: Option<IdempotencyClaim>,
+    /// Tracking numbers read `<prefix>-<yy>-<sequence>`.
+    pub tracking_prefix: &'a str,
+    /// Year whose counter numbers this complaint.
+    pub year: i16,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InsertOutcome {
+    Created(Box<Complaint>),
+    /// The same key and body were seen before: this is the complaint they created.
+    Replayed(ComplaintId),
+    /// The key was used before with a different body.
+    KeyReused,
+}
+
+/// A stored event with its row id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub complaint_id: ComplaintId,
+    pub event: Event,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Earliest deadline first; complaints without one last.
+    #[default]
+    DueAt,
+    ReceivedNewest,
+    ReceivedOldest,
+}
+
+/// Who may see which complaints; set by the service from the user's role.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    #[default]
+    All,
+    /// Complaints where the agency is lead or supporting, or which its liaison admin recorded.
+    Agency(String),
+    /// Complaints that need inspection.
+    Supervision,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ComplaintFilter {
+    pub scope: Scope,
+    pub statuses: Vec<Status>,
+    /// Lead or supporting agency.
+    pub agency: Option<String>,
+    pub complaint_type: Option<ComplaintType>,
+    pub channel: Option<Channel>,
+    /// Only complaints whose current deadline is before this instant (µs).
+    pub due_before: Option<i64>,
+    pub received_from: Option<i64>,
+    pub received_until: Option<i64>,
+    /// Case-insensitive substring of the title or body.
+    pub text: Option<String>,
+    pub sort: Sort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A page of complaints and the number that match the filter.
+#[derive(Clone, Debug)]
+pub struct ComplaintPage {
+    pub items: Vec<Complaint>,
+    pub total: i64,
+}
+
+/// Which automatic step a sweep looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepKind {
+    /// Held complaints whose hold expired.
+    HoldExpired,
+    /// Responded complaints past their automatic close.
+    AutoClose,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobCounts {
+    pub pending: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+/// The repository interface.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
+    async fn migrate(&self) -> Result<()>;
+    async fn ping(&self) -> Result<()>;
+    async fn close(&self);
+
+    // Reference data.
+    async fn upsert_agencies(&self, agencies: &[Agency], audit: AuditDraft) -> Result<()>;
+    async fn list_agencies(&self) -> Result<Vec<Agency>>;
+    async fn upsert_regions(&self, regions: &[Region], audit: AuditDraft) -> Result<()>;
+    async fn list_regions(&self) -> Result<Vec<Region>>;
+    async fn upsert_categories(&self, categories: &[Category], audit: AuditDraft) -> Result<()>;
+    async fn list_categories(&self) -> Result<Vec<Category>>;
+    async fn upsert_holidays(&self, holidays: &[Holiday], audit: AuditDraft) -> Result<()>;
+    async fn list_holidays(&self) -> Result<Vec<Holiday>>;
+
+    // Users and credentials.
+    async fn insert_user(&self, user: &NewUser, now: i64, audit: AuditDraft) -> Result<i64>;
+    async fn get_user(&self, id: i64) -> Result<Option<UserRecord>>;
+    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// Records a failed sign-in; `locked_until` locks the account.
+    async fn record_login_failure(&self, user_id: i64, locked_until: Option<i64>) -> Result<()>;
+    async fn record_login_success(&self, user_id: i64) -> Result<()>;
+    async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()>;
+    async fn find_session(&self, token_hash: &str, now: i64) -> Result<Option<Credential>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    async fn insert_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: i64,
+        audit: AuditDraft,
+    ) -> Result<i64>;
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<Credential>>;
+
+    // Complaints.
+    async fn insert_complaint(&self, new: NewComplaint<'_>) -> Result<InsertOutcome>;
+    /// Stores `complaint` if the stored version is still `expected_version`,
+    /// appending `events` and `audit` in the same transaction.
+    async fn update_complaint(
+        &self,
+        expected_version: i64,
+        complaint: &Complaint,
+        events: &[Event],
+        audit: AuditDraft,
+    ) -> Result<()>;
+    /// Appends an event that changes no state (a note, a reminder).
+    async fn append_event(&self, id: ComplaintId, event: &Event, audit: AuditDraft) -> Result<()>;
+    /// Records a deadline alert once per complaint, deadline and level;
+    /// returns `false` when it was already recorded.
+    async fn record_deadline_alert(
+        &self,
+        id: ComplaintId,
+        deadline: &str,
+        due_at: i64,
+        event: &Event,
+        audit: AuditDraft,
+    ) -> Result<bool>;
+    async fn get_complaint(&self, id: ComplaintId) -> Result<Option<Complaint>>;
+    async fn find_complaint(&self, tracking_number: &str) -> Result<Option<Complaint>>;
+    async fn find_by_channel_reference(
+        &self,
+        channel: Channel,
+        reference: &str,
+    ) -> Result<Option<Complaint>>;
+    async fn list_complaints(&self, filter: &ComplaintFilter) -> Result<ComplaintPage>;
+    async fn complaint_events(&self, id: ComplaintId) -> Result<Vec<StoredEvent>>;
+    /// Ids of complaints an automatic step applies to at `now`.
+    async fn sweep_candidates(
+        &self,
+        kind: SweepKind,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<ComplaintId>>;
+    /// Ids of open complaints whose current deadline falls before `until`.
+    async fn due_before(&self, until: i64, limit: i64) -> Result<Vec<ComplaintId>>;
+    async fn count_complaints(&self) -> Result<i64>;
+
+    // Audit log.
+    async fn append_audit(&self, audit: AuditDraft) -> Result<()>;
+    /// Entries with `seq > after`, in order, at most `limit`.
+    async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+
+    // Jobs.
+    /// Queues a job; with a `dedupe_key` that already exists nothing is
+    /// queued and `false` is returned.
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        dedupe_key: Option<&str>,
+        payload: &serde_json::Value,
+        run_at: i64,
+        max_attempts: i64,
+    ) -> Result<bool>;
+    /// Takes the next due job for `worker` until `lease_until`. A job whose
+    /// lease ran out (its worker died) is taken again.
+    async fn claim_job(&self, worker: &str, now: i64, lease_until: i64) -> Result<Option<Job>>;
+    async fn complete_job(&self, id: i64, worker: &str, now: i64) -> Result<()>;
+    /// Records a failure; with `retry_at` the job runs again then, otherwise it fails for good.
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> Result<()>;
+    async fn job_counts(&self) -> Result<JobCounts>;
+}
+
+/// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+/// Converts an instant to the stored representation.
+pub fn micros(t: jiff::Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// Converts a stored instant back.
+pub fn from_micros(us: i64) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_microsecond(us)
+        .map_err(|e| StoreError::Corrupt(format!("instant {us}: {e}")))
+}

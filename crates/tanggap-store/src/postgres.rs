@@ -1,0 +1,57 @@
+//! PostgreSQL backend, for several application nodes sharing one database.
+//!
+//! Every write transaction first takes one transaction-scoped advisory
+//! lock. That keeps the audit log a single hash chain and gives the same
+//! one-writer-at-a-time semantics as SQLite, at the cost of serialising
+//! writes across nodes; reads run in parallel.
+
+use crate::migrate::Migration;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Pool, Postgres};
+use std::time::Duration;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+/// Advisory lock key of the write lock ("TNGGAP" in ASCII).
+const WRITE_LOCK_KEY: i64 = 0x54_4E_47_47_41_50;
+
+pub struct PgStore {
+    write: Pool<Postgres>,
+    read: Pool<Postgres>,
+}
+
+impl PgStore {
+    const LIKE: &'static str = "ILIKE";
+    /// Lets several nodes claim different jobs at once.
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+
+    pub async fn connect(url: &str) -> crate::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Ok(Self {
+            write: pool.clone(),
+            read: pool,
+        })
+    }
+
+    async fn begin_write(&self) -> crate::Result<sqlx::Transaction<'static, Postgres>> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK_KEY)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    async fn run_migrations(&self) -> crate::Result<()> {
+        crate::migrate::run!(&self.write, self.begin_write(), MIGRATIONS)
+    }
+}
+
+crate::shared::impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");

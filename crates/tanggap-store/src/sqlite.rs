@@ -1,0 +1,60 @@
+//! SQLite backend: the embedded default.
+//!
+//! WAL mode with `synchronous = FULL`, so a commit is on disk before the
+//! call returns. Writes go through a pool of one connection and start with
+//! `BEGIN IMMEDIATE`, which makes SQLite's single writer explicit and
+//! serialises the audit chain; reads use a separate pool and are not blocked
+//! by the writer.
+
+use crate::migrate::Migration;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite};
+use std::str::FromStr;
+use std::time::Duration;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+pub struct SqliteStore {
+    write: Pool<Sqlite>,
+    read: Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    /// Case-insensitive for ASCII, which SQLite's LIKE is by default.
+    const LIKE: &'static str = "LIKE";
+    /// The single writer needs no row locks.
+    const SKIP_LOCKED: &'static str = "";
+
+    /// Opens (and creates if missing) the database at `url`, e.g.
+    /// `sqlite://tanggap.db`.
+    pub async fn connect(url: &str) -> crate::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { write, read })
+    }
+
+    async fn begin_write(&self) -> crate::Result<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn run_migrations(&self) -> crate::Result<()> {
+        crate::migrate::run!(&self.write, self.begin_write(), MIGRATIONS)
+    }
+}
+
+crate::shared::impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
