@@ -1,1 +1,134 @@
+//! Use cases of Tanggap, and the one place where authorization is decided.
+//!
+//! The web layer, the command line and the channel adapters call
+//! [`Services`]; none of them touches the store directly. Each method checks
+//! who is asking, applies the domain rules from `tanggap-core`, and writes
+//! the change with its audit entry in one store transaction.
 
+use std::sync::{Arc, RwLock};
+use tanggap_core::lifecycle::Context;
+use tanggap_core::{TimeStandards, WorkingCalendar};
+use tanggap_store::Store;
+
+pub mod auth;
+pub mod complaints;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod jobs;
+pub mod reference;
+
+pub use auth::Principal;
+pub use error::ServiceError;
+
+/// Settings the services need; loaded by the binary from configuration.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// Prefix of tracking numbers, e.g. `BJM` gives `BJM-26-000123`.
+    pub tracking_prefix: String,
+    pub time_zone: jiff::tz::TimeZone,
+    pub standards: TimeStandards,
+    /// How long a sign-in session lasts.
+    pub session_hours: i64,
+    /// Failed sign-ins in a row that lock an account.
+    pub lockout_failures: i64,
+    pub lockout_minutes: i64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            tracking_prefix: "BJM".into(),
+            time_zone: jiff::tz::TimeZone::get("Asia/Makassar").unwrap_or(jiff::tz::TimeZone::UTC),
+            standards: TimeStandards::default(),
+            session_hours: 12,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+/// Everything a request handler, a job or a command needs.
+#[derive(Clone)]
+pub struct Services {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: Arc<ServiceConfig>,
+    /// Rebuilt whenever holidays change.
+    pub(crate) calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
+    pub(crate) reference: Arc<RwLock<Arc<reference::ReferenceCache>>>,
+}
+
+impl Services {
+    /// Builds the services over a migrated store and loads the calendar
+    /// and reference data from it.
+    pub async fn new(store: Arc<dyn Store>, config: ServiceConfig) -> Result<Self, ServiceError> {
+        let calendar = WorkingCalendar::new(config.time_zone.clone(), []);
+        let services = Self {
+            store,
+            config: Arc::new(config),
+            calendar: Arc::new(RwLock::new(Arc::new(calendar))),
+            reference: Arc::new(RwLock::new(Arc::new(reference::ReferenceCache::default()))),
+        };
+        services.reload_reference().await?;
+        Ok(services)
+    }
+
+    pub fn store_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Tells whether the database answers; for `/readyz`.
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        self.store.ping().await?;
+        Ok(())
+    }
+
+    pub fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.calendar
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
+    pub(crate) fn reference_cache(&self) -> Arc<reference::ReferenceCache> {
+        self.reference
+            .read()
+            .map(|r| Arc::clone(&r))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
+    /// Runs `f` with the lifecycle context of the current calendar.
+    pub(crate) fn with_context<T>(&self, f: impl FnOnce(Context<'_>) -> T) -> T {
+        let calendar = self.calendar();
+        f(Context {
+            calendar: &calendar,
+            standards: &self.config.standards,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Current instant; one place so that the demo and tests can reason about it.
+pub(crate) fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+/// Returns `n` random bytes as lowercase hex, from the operating system's generator.
+pub(crate) fn random_hex(n: usize) -> Result<String, ServiceError> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ServiceError::Internal(format!("random number generator failed: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(data))
+}

@@ -1,1 +1,454 @@
-fn main() {}
+//! The `tanggap` command: serve, migrate, seed, users, tokens, import, audit.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tanggap_core::audit::ChainVerifier;
+use tanggap_core::{Role, TimeStandards};
+use tanggap_service::reference::ReferenceData;
+use tanggap_service::{ServiceConfig, Services};
+
+/// Reference data shipped with the binary, so it runs from any directory.
+const REFERENCE: ReferenceData<'static> = ReferenceData {
+    agencies_csv: include_str!("../../../data/perangkat-daerah-banjarmasin.csv"),
+    regions_csv: include_str!("../../../data/wilayah-banjarmasin.csv"),
+    categories_json: include_str!("../../../data/lapor-categories.json"),
+    holidays_csv: include_str!("../../../data/hari-libur-2025-2026.csv"),
+};
+const SAMPLE_COMPLAINTS: &str = include_str!("../../../data/pengaduan-contoh.jsonl");
+
+#[derive(Parser)]
+#[command(
+    name = "tanggap",
+    version,
+    about = "Public-complaint management for Indonesian local governments"
+)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, env = "TANGGAP_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE (default sqlite://tanggap.db) or postgres://...
+    #[arg(long, env = "TANGGAP_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Starts the HTTP server and the background workers.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "TANGGAP_BIND")]
+        bind: Option<SocketAddr>,
+        /// Migrates, seeds, creates demo users and imports the sample complaints with a replayed history.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applies database migrations.
+    Migrate,
+    /// Loads the reference data (agencies, regions, categories, holidays).
+    Seed,
+    /// Manages staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manages API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Imports complaints.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Checks the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates an account; the password comes from TANGGAP_PASSWORD or a prompt.
+    Add {
+        username: String,
+        /// central_admin, liaison_admin, agency_head, city_secretary, complaint_team, inspectorate or system_admin.
+        #[arg(long)]
+        role: String,
+        /// Agency code, for liaison_admin and agency_head.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Lists accounts.
+    List,
+    /// Sets a password; it comes from TANGGAP_PASSWORD or a prompt.
+    SetPassword { username: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issues a token acting as USERNAME; it is printed once.
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Imports complaints from JSON Lines in the sample format; re-importing changes nothing.
+    Jsonl { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verifies the audit log's hash chain from the first entry to the last.
+    Verify,
+}
+
+/// The configuration file's contents; every key is optional.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<SocketAddr>,
+    tracking_prefix: Option<String>,
+    time_zone: Option<String>,
+    sweep_interval_seconds: Option<u64>,
+    /// Marks the session cookie Secure; default true except in demo mode.
+    secure_cookies: Option<bool>,
+    time_standards: Option<TimeStandards>,
+}
+
+struct Settings {
+    database_url: String,
+    bind: SocketAddr,
+    sweep_interval: Duration,
+    secure_cookies: Option<bool>,
+    service: ServiceConfig,
+}
+
+fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let file: FileConfig = match &cli.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("invalid configuration file {}", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let mut service = ServiceConfig::default();
+    if let Some(prefix) = file.tracking_prefix {
+        service.tracking_prefix = prefix;
+    }
+    if let Some(zone) = file.time_zone {
+        service.time_zone = jiff::tz::TimeZone::get(&zone)
+            .with_context(|| format!("unknown time zone {zone:?} in configuration"))?;
+    }
+    if let Some(standards) = file.time_standards {
+        service.standards = standards;
+    }
+    Ok(Settings {
+        database_url: cli
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://tanggap.db".into()),
+        bind: file
+            .bind
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        sweep_interval: Duration::from_secs(file.sweep_interval_seconds.unwrap_or(60).max(1)),
+        secure_cookies: file.secure_cookies,
+        service,
+    })
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TANGGAP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("TANGGAP_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Reads a password from TANGGAP_PASSWORD, or from standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("TANGGAP_PASSWORD") {
+        return Ok(password);
+    }
+    eprint!("Password: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Services> {
+    let store = tanggap_store::connect(&settings.database_url)
+        .await
+        .with_context(|| "cannot open the database (check TANGGAP_DATABASE_URL)")?;
+    store.migrate().await.context("database migration failed")?;
+    Services::new(store, settings.service.clone())
+        .await
+        .context("cannot load reference data")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    let settings = load_settings(&cli)?;
+    match cli.command {
+        Command::Serve { bind, demo } => serve(settings, bind, demo).await,
+        Command::Migrate => {
+            let services = open(&settings).await?;
+            println!("Database migrated ({}).", services.store_kind());
+            services.close().await;
+            Ok(())
+        }
+        Command::Seed => {
+            let services = open(&settings).await?;
+            let report = services.seed_reference(REFERENCE).await?;
+            println!(
+                "Loaded {} agencies, {} regions, {} categories, {} holidays.",
+                report.agencies, report.regions, report.categories, report.holidays
+            );
+            services.close().await;
+            Ok(())
+        }
+        Command::User { command } => user(settings, command).await,
+        Command::Token {
+            command: TokenCommand::Add { username, name },
+        } => {
+            let services = open(&settings).await?;
+            let token = services.create_api_token(None, &username, &name).await?;
+            println!("{token}");
+            eprintln!("Store this token now; it cannot be shown again.");
+            services.close().await;
+            Ok(())
+        }
+        Command::Import {
+            command: ImportCommand::Jsonl { file },
+        } => {
+            let services = open(&settings).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let report = services.import_jsonl(&text).await?;
+            println!(
+                "Imported {}, already present {}, rejected {}.",
+                report.imported,
+                report.unchanged,
+                report.rejected.len()
+            );
+            for (line, reason) in &report.rejected {
+                println!("  line {line}: {reason}");
+            }
+            services.close().await;
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(settings).await,
+    }
+}
+
+async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let services = open(&settings).await?;
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            agency,
+            name,
+        } => {
+            let Some(role) = Role::from_code(&role) else {
+                bail!("unknown role {role:?}; use one of: {}", role_codes());
+            };
+            let password = read_password()?;
+            let id = services
+                .add_user(
+                    None,
+                    &username,
+                    name.as_deref().unwrap_or(&username),
+                    &password,
+                    role,
+                    agency.as_deref(),
+                )
+                .await?;
+            println!("Created user {username} (id {id}).");
+        }
+        UserCommand::List => {
+            for u in services.list_users(None).await? {
+                println!(
+                    "{:<28} {:<16} {:<12} {}{}",
+                    u.username,
+                    u.role.code(),
+                    u.agency.as_deref().unwrap_or("-"),
+                    u.display_name,
+                    if u.locked { " (locked)" } else { "" }
+                );
+            }
+        }
+        UserCommand::SetPassword { username } => {
+            let password = read_password()?;
+            services.set_password(None, &username, &password).await?;
+            println!("Password of {username} changed; its sessions were ended.");
+        }
+    }
+    services.close().await;
+    Ok(())
+}
+
+fn role_codes() -> String {
+    Role::ALL
+        .iter()
+        .map(|r| r.code())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn audit_verify(settings: Settings) -> anyhow::Result<()> {
+    let store = tanggap_store::connect(&settings.database_url).await?;
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0;
+    loop {
+        let entries = store.audit_entries(after, 5000).await?;
+        if entries.is_empty() {
+            break;
+        }
+        for entry in &entries {
+            if let Err(e) = verifier.check(entry) {
+                store.close().await;
+                bail!("audit log is broken: {e}");
+            }
+            after = entry.seq;
+        }
+    }
+    store.close().await;
+    println!(
+        "Audit log intact: {} entries verified.",
+        verifier.verified()
+    );
+    Ok(())
+}
+
+async fn serve(settings: Settings, bind: Option<SocketAddr>, demo: bool) -> anyhow::Result<()> {
+    let bind = bind.unwrap_or(settings.bind);
+    let services = open(&settings).await?;
+    if demo {
+        let seeded = services.seed_reference(REFERENCE).await?;
+        tracing::info!(?seeded, "reference data loaded");
+        let started = std::time::Instant::now();
+        let report = services.setup_demo(SAMPLE_COMPLAINTS).await?;
+        tracing::info!(
+            users = report.users_created,
+            complaints = report.complaints_imported,
+            steps = report.steps_replayed,
+            seconds = started.elapsed().as_secs_f32(),
+            "demo data ready"
+        );
+        for (line, reason) in &report.rejected_lines {
+            tracing::warn!(line, reason = %reason, "sample line rejected");
+        }
+    }
+
+    let web_config = tanggap_web::WebConfig {
+        secure_cookies: settings.secure_cookies.unwrap_or(!demo),
+    };
+    let app = tanggap_web::router(services.clone(), web_config);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let address = listener.local_addr()?;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = {
+        let services = services.clone();
+        let name = format!("{}-{}", hostname(), std::process::id());
+        tokio::spawn(async move {
+            services
+                .run_workers(name, settings.sweep_interval, stop_rx)
+                .await
+        })
+    };
+
+    tracing::info!(%address, database = services.store_kind(), "server started");
+    println!("Tanggap is running at http://{address}/ (API: http://{address}/api/v1/openapi.json)");
+    if demo {
+        println!(
+            "Demo accounts (password for all: {}):",
+            tanggap_service::demo::DEMO_PASSWORD
+        );
+        for (username, name, role, agency) in tanggap_service::demo::DEMO_USERS {
+            println!(
+                "  {username:<20} {:<16} {}{}",
+                role.code(),
+                name,
+                agency.map(|a| format!(" ({a})")).unwrap_or_default()
+            );
+        }
+        println!(
+            "  penghubung.<agency code>: the liaison admin of every other agency with complaints"
+        );
+        println!(
+            "Demo mode is for trying Tanggap out; never put real complaints in a demo database."
+        );
+    }
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            shutdown_signal().await;
+            tracing::info!("shutdown requested");
+        })
+        .await?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    services.close().await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "node".into())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

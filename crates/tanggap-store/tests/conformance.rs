@@ -1,0 +1,355 @@
+//! One conformance suite for every backend: SQLite always, PostgreSQL when
+//! `TANGGAP_TEST_DATABASE_URL` is set (CI sets it).
+
+use serde_json::json;
+use std::sync::Arc;
+use tanggap_core::lifecycle::{Action, Actor, Event, Visibility};
+use tanggap_core::{
+    Channel, Complaint, ComplaintId, ComplaintType, Deadlines, IntakeProcedure, Location, Reporter,
+    Status,
+};
+use tanggap_store::testing::{TestDatabase, backends};
+use tanggap_store::{
+    AuditDraft, ComplaintFilter, IdempotencyClaim, InsertOutcome, NewComplaint, Scope, Store,
+    StoreError,
+};
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("timestamp")
+}
+
+fn audit(action: &str) -> AuditDraft {
+    AuditDraft {
+        at_micros: 1,
+        actor: "system".into(),
+        action: action.into(),
+        entity: String::new(),
+        details: json!({}),
+    }
+}
+
+fn complaint(body: &str) -> Complaint {
+    Complaint {
+        id: ComplaintId(0),
+        tracking_number: String::new(),
+        version: 1,
+        channel: Channel::Whatsapp,
+        channel_reference: Some("081200000001".into()),
+        procedure: IntakeProcedure::CentralAdmin,
+        received_at: at("2026-02-02T01:00:00Z"),
+        registered_at: at("2026-02-02T01:05:00Z"),
+        complaint_type: ComplaintType::Complaint,
+        supervision: false,
+        title: Some("Lampu jalan mati".into()),
+        body: body.into(),
+        category: None,
+        subcategory: None,
+        tags: vec!["lampu".into()],
+        location: Location::default(),
+        reporter: Reporter {
+            name: Some("Pelapor Uji".into()),
+            ..Reporter::default()
+        },
+        anonymous: false,
+        confidential: false,
+        attachments: Vec::new(),
+        lead_agency: None,
+        supporting_agencies: Vec::new(),
+        registered_by_agency: None,
+        status: Status::Received,
+        archive_reason: None,
+        forwarded_to: None,
+        related: Vec::new(),
+        deadlines: Deadlines {
+            due_at: Some(at("2026-02-05T16:00:00Z")),
+            ..Deadlines::default()
+        },
+        verified_at: None,
+        held_at: None,
+        dispatched_at: None,
+        first_followup_at: None,
+        responded_at: None,
+        closed_at: None,
+        reopen_count: 0,
+        satisfaction: None,
+        reporter_secret_hash: None,
+    }
+}
+
+fn event(action: Action, to: Status) -> Event {
+    Event {
+        action,
+        at: at("2026-02-02T01:05:00Z"),
+        actor: Actor::system(),
+        from_status: None,
+        to_status: to,
+        sop_activity: Some("02/humpro#register".into()),
+        visibility: Visibility::Public,
+        text: None,
+        data: json!({}),
+    }
+}
+
+async fn insert(
+    store: &Arc<dyn Store>,
+    c: &Complaint,
+    claim: Option<IdempotencyClaim>,
+) -> InsertOutcome {
+    store
+        .insert_complaint(NewComplaint {
+            complaint: c,
+            event: &event(Action::Register, Status::Received),
+            audit: audit("complaint.register"),
+            idempotency: claim,
+            tracking_prefix: "BJM",
+            year: 2026,
+        })
+        .await
+        .expect("insert")
+}
+
+async fn for_each_backend<F, Fut>(test: F)
+where
+    F: Fn(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for kind in backends() {
+        let db = TestDatabase::create(kind).await.expect("test database");
+        let store = db.store().await.expect("store");
+        assert_eq!(store.kind(), kind);
+        test(Arc::clone(&store)).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn complaint_round_trip() {
+    for_each_backend(|store| async move {
+        let InsertOutcome::Created(created) = insert(&store, &complaint("Lampu mati"), None).await
+        else {
+            panic!("expected a new complaint");
+        };
+        assert_eq!(created.tracking_number, "BJM-26-000001");
+        let stored = store
+            .get_complaint(created.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(stored, *created);
+        let by_tracking = store.find_complaint("BJM-26-000001").await.expect("find");
+        assert_eq!(by_tracking.map(|c| c.id), Some(created.id));
+        let events = store.complaint_events(created.id).await.expect("events");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event.action, Action::Register);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stale_version_is_rejected() {
+    for_each_backend(|store| async move {
+        let InsertOutcome::Created(c) = insert(&store, &complaint("Jalan rusak"), None).await
+        else {
+            panic!("expected a new complaint");
+        };
+        let mut first = (*c).clone();
+        first.version = 2;
+        first.status = Status::Verified;
+        store
+            .update_complaint(
+                1,
+                &first,
+                &[event(Action::Verify, Status::Verified)],
+                audit("v"),
+            )
+            .await
+            .expect("first update wins");
+
+        let mut second = (*c).clone();
+        second.version = 2;
+        second.status = Status::OnHold;
+        let err = store
+            .update_complaint(
+                1,
+                &second,
+                &[event(Action::Hold, Status::OnHold)],
+                audit("h"),
+            )
+            .await
+            .expect_err("second update loses");
+        assert!(matches!(err, StoreError::VersionConflict { current: 2 }));
+        let stored = store
+            .get_complaint(c.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(stored.status, Status::Verified);
+        assert_eq!(store.complaint_events(c.id).await.expect("events").len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_or_rejects() {
+    for_each_backend(|store| async move {
+        let claim = |hash: &str| IdempotencyClaim {
+            user_id: 7,
+            key: "key-1".into(),
+            request_hash: hash.into(),
+        };
+        let InsertOutcome::Created(c) = insert(&store, &complaint("A"), Some(claim("h1"))).await
+        else {
+            panic!("expected a new complaint");
+        };
+        assert_eq!(
+            insert(&store, &complaint("A"), Some(claim("h1"))).await,
+            InsertOutcome::Replayed(c.id)
+        );
+        assert_eq!(
+            insert(&store, &complaint("B"), Some(claim("h2"))).await,
+            InsertOutcome::KeyReused
+        );
+        assert_eq!(store.count_complaints().await.expect("count"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn list_filters_by_scope_and_text() {
+    for_each_backend(|store| async move {
+        let mut pupr = complaint("Jalan berlubang 50% di Jl. Veteran");
+        pupr.lead_agency = Some("PUPR".into());
+        pupr.status = Status::Dispatched;
+        insert(&store, &pupr, None).await;
+        let mut supervised = complaint("Pungutan liar di kantor kelurahan");
+        supervised.supervision = true;
+        insert(&store, &supervised, None).await;
+
+        let page = |scope: Scope, text: Option<&str>| ComplaintFilter {
+            scope,
+            text: text.map(str::to_owned),
+            limit: 10,
+            ..ComplaintFilter::default()
+        };
+        let all = store
+            .list_complaints(&page(Scope::All, None))
+            .await
+            .expect("list");
+        assert_eq!(all.total, 2);
+        let agency = store
+            .list_complaints(&page(Scope::Agency("PUPR".into()), None))
+            .await
+            .expect("list");
+        assert_eq!(agency.total, 1);
+        assert_eq!(agency.items[0].lead_agency.as_deref(), Some("PUPR"));
+        let other = store
+            .list_complaints(&page(Scope::Agency("DLH".into()), None))
+            .await
+            .expect("list");
+        assert_eq!(other.total, 0);
+        let inspect = store
+            .list_complaints(&page(Scope::Supervision, None))
+            .await
+            .expect("list");
+        assert_eq!(inspect.total, 1);
+        let text = store
+            .list_complaints(&page(Scope::All, Some("BERLUBANG")))
+            .await
+            .expect("list");
+        assert_eq!(text.total, 1);
+        // LIKE wildcards in the search text are literal characters.
+        let percent = store
+            .list_complaints(&page(Scope::All, Some("50%")))
+            .await
+            .expect("list");
+        assert_eq!(percent.total, 1);
+        let underscore = store
+            .list_complaints(&page(Scope::All, Some("_")))
+            .await
+            .expect("list");
+        assert_eq!(underscore.total, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_chain_is_append_only() {
+    for_each_backend(|store| async move {
+        for i in 0..3 {
+            store
+                .append_audit(audit(&format!("test.{i}")))
+                .await
+                .expect("append");
+        }
+        let entries = store.audit_entries(0, 100).await.expect("entries");
+        assert_eq!(entries.len(), 3);
+        let mut verifier = tanggap_core::audit::ChainVerifier::default();
+        for entry in &entries {
+            verifier.check(entry).expect("chain intact");
+        }
+        assert_eq!(entries[1].prev_hash, entries[0].hash);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_are_claimed_once_and_retried() {
+    for_each_backend(|store| async move {
+        assert!(
+            store
+                .enqueue_job("sweep", Some("slot-1"), &json!({}), 10, 3)
+                .await
+                .expect("enqueue")
+        );
+        assert!(
+            !store
+                .enqueue_job("sweep", Some("slot-1"), &json!({}), 10, 3)
+                .await
+                .expect("dedupe")
+        );
+        let job = store
+            .claim_job("a", 20, 100)
+            .await
+            .expect("claim")
+            .expect("a job");
+        assert!(
+            store
+                .claim_job("b", 30, 100)
+                .await
+                .expect("claim")
+                .is_none()
+        );
+        // The lease ran out: worker a died, so b takes the job again.
+        let again = store
+            .claim_job("b", 200, 300)
+            .await
+            .expect("claim")
+            .expect("expired lease");
+        assert_eq!(again.id, job.id);
+        assert_eq!(again.attempts, 2);
+        store
+            .fail_job(job.id, "b", "boom", Some(400), 210)
+            .await
+            .expect("fail");
+        assert!(
+            store
+                .claim_job("c", 300, 500)
+                .await
+                .expect("claim")
+                .is_none()
+        );
+        let retried = store
+            .claim_job("c", 400, 500)
+            .await
+            .expect("claim")
+            .expect("retry");
+        store
+            .complete_job(retried.id, "c", 410)
+            .await
+            .expect("complete");
+        let counts = store.job_counts().await.expect("counts");
+        assert_eq!((counts.done, counts.pending), (1, 0));
+    })
+    .await;
+}

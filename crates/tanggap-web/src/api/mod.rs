@@ -1,0 +1,92 @@
+//! The JSON API, `/api/v1`.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+mod complaints;
+mod dto;
+mod health;
+mod reference;
+mod session;
+
+/// JSON body whose rejection is a localised problem.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub(crate) struct ApiJson<T>(pub T);
+
+/// Query string whose rejection is a localised problem.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct ApiQuery<T>(pub T);
+
+/// Path parameters whose rejection is a localised problem.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub(crate) struct ApiPath<T>(pub T);
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tanggap API",
+        version = "1",
+        description = "Public-complaint management: intake, lifecycle and reference data. Messages are Indonesian unless Accept-Language asks for English."
+    ),
+    paths(
+        session::login,
+        session::logout,
+        session::me,
+        complaints::create,
+        complaints::list,
+        complaints::get_one,
+        complaints::by_tracking,
+        complaints::events,
+        complaints::act,
+        reference::agencies,
+        reference::regions,
+        reference::categories,
+        reference::holidays,
+        session::create_token,
+    ),
+    components(schemas(dto::Problem, dto::FieldProblem))
+)]
+pub struct ApiDoc;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route(
+            "/api/v1/session",
+            post(session::login).delete(session::logout),
+        )
+        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/tokens", post(session::create_token))
+        .route(
+            "/api/v1/complaints",
+            post(complaints::create).get(complaints::list),
+        )
+        .route("/api/v1/complaints/{id}", get(complaints::get_one))
+        .route(
+            "/api/v1/complaints/by-tracking/{tracking_number}",
+            get(complaints::by_tracking),
+        )
+        .route("/api/v1/complaints/{id}/events", get(complaints::events))
+        .route(
+            "/api/v1/complaints/{id}/actions/{action}",
+            post(complaints::act),
+        )
+        .route("/api/v1/reference/agencies", get(reference::agencies))
+        .route("/api/v1/reference/regions", get(reference::regions))
+        .route("/api/v1/reference/categories", get(reference::categories))
+        .route("/api/v1/reference/holidays", get(reference::holidays))
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
