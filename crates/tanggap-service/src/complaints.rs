@@ -184,7 +184,7 @@ impl Services {
         at: Timestamp,
         claim: Option<IdempotencyClaim>,
     ) -> Result<Registered, ServiceError> {
-        let intake = intake.validated(at).map_err(ServiceError::Validation)?;
+        let intake = intake.validated(now()).map_err(ServiceError::Validation)?;
         self.check_intake_references(&intake)?;
         let secret = random_hex(16)?;
         let (complaint, event) = self.with_context(|ctx| {
@@ -366,10 +366,20 @@ impl Services {
         };
         let result = self.store.list_complaints(&filter).await?;
         Ok(Page {
+            // Lists never carry a protected identity, not even for the
+            // central admin: opening the complaint shows it, and that
+            // viewing is audited.
             items: result
                 .items
                 .into_iter()
-                .map(|c| redact(principal, c))
+                .map(|c| {
+                    let mut view = redact(principal, c);
+                    if view.complaint.identity_protected() {
+                        view.complaint.reporter = Reporter::default();
+                        view.identity_visible = false;
+                    }
+                    view
+                })
                 .collect(),
             total: result.total,
             page,
@@ -489,20 +499,21 @@ impl Services {
                     }
                 }
             }
+            _ => {}
+        }
+        let referenced = match command {
             Command::Archive {
                 reason: ArchiveReason::Duplicate { of },
                 ..
-            } => {
-                if *of != complaint.id && self.store.get_complaint(*of).await?.is_none() {
-                    errors.push(FieldError::new("duplicate_of", "unknown_complaint"));
-                }
-            }
-            Command::Link { related } => {
-                if *related != complaint.id && self.store.get_complaint(*related).await?.is_none() {
-                    errors.push(FieldError::new("related", "unknown_complaint"));
-                }
-            }
-            _ => {}
+            } => Some(("duplicate_of", *of)),
+            Command::Link { related } => Some(("related", *related)),
+            _ => None,
+        };
+        if let Some((field, other)) = referenced
+            && other != complaint.id
+            && self.store.get_complaint(other).await?.is_none()
+        {
+            errors.push(FieldError::new(field, "unknown_complaint"));
         }
         if errors.is_empty() {
             Ok(())

@@ -15,10 +15,16 @@ pub struct TestDatabase {
 
 /// The test database backends available here: SQLite always, PostgreSQL
 /// when `TANGGAP_TEST_DATABASE_URL` is set.
+///
+/// # Panics
+/// In CI (`CI` set) without `TANGGAP_TEST_DATABASE_URL`, so that PostgreSQL
+/// tests never skip silently there.
 pub fn backends() -> Vec<&'static str> {
     let mut kinds = vec!["sqlite"];
     if postgres_url().is_some() {
         kinds.push("postgres");
+    } else if std::env::var_os("CI").is_some() {
+        panic!("CI is set but TANGGAP_TEST_DATABASE_URL is not: PostgreSQL tests must run in CI");
     }
     kinds
 }

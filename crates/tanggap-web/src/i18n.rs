@@ -84,9 +84,17 @@ impl Lang {
             .unwrap_or_else(|| key.to_owned())
     }
 
-    /// Tells whether a message exists, for tests of the translation files.
+    /// Tells whether a message exists and formats, for tests of the
+    /// translation files. Every argument name the messages use is passed.
     pub fn has(self, key: &str) -> bool {
-        LOCALES.try_lookup(self.identifier(), key).is_some()
+        let args: HashMap<Cow<'static, str>, FluentValue> =
+            ["limit", "until", "action", "status", "current", "detail"]
+                .into_iter()
+                .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
+                .collect();
+        LOCALES
+            .try_lookup_with_args(self.identifier(), key, &args)
+            .is_some()
     }
 }
 
@@ -126,6 +134,7 @@ mod tests {
         assert_eq!(id, en);
         for key in &id {
             assert!(Lang::Id.has(key), "{key}");
+            assert!(Lang::En.has(key), "{key}");
         }
     }
 }

@@ -219,7 +219,10 @@ async fn agency_scope_and_identity_by_role() {
             assert_eq!(open_body["reporter"]["name"], "Warga Uji", "{kind} {user}");
             let (_, list) = get(&client, format!("{}/api/v1/complaints", app.base)).await;
             assert_eq!(list["total"], 2, "{kind} {user} list");
-            assert_eq!(list.to_string().contains("Warga Uji"), true);
+            assert!(
+                list.to_string().contains("Warga Uji"),
+                "{kind} {user} list identity"
+            );
         }
 
         let sysadmin = app.login("sysadmin").await;

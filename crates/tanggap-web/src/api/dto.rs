@@ -311,7 +311,7 @@ impl ComplaintDto {
                 latitude: c.location.latitude,
                 longitude: c.location.longitude,
             },
-            reporter: view.identity_visible.then(|| ReporterView {
+            reporter: view.identity_visible.then_some(ReporterView {
                 name: c.reporter.name,
                 phone: c.reporter.phone,
                 email: c.reporter.email,
