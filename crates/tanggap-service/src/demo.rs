@@ -344,19 +344,21 @@ impl Services {
         let recent = self
             .calendar()
             .working_days_elapsed(sample.diterima_pada, until)
-            <= 10;
-        let stage_cap = if recent { d(20) % 6 } else { u64::MAX };
+            <= 45;
+        let stage_cap = if recent { d(20) % 8 } else { u64::MAX };
         if stage_cap == 0 {
             return Ok(r.steps);
         }
-        if stage_cap == 1 && sample.lengkap {
+        if stage_cap == 1 {
             let question = "Mohon lengkapi laporan dengan lokasi persis dan foto kondisi terkini.";
             r.step(
                 admin,
                 Command::Hold {
                     question: question.into(),
                 },
-                r.later(0, 9, minute),
+                // A late hold, so that the reporter still has time to answer.
+                r.later(0, 9, minute)
+                    .max(until - SignedDuration::from_hours(20)),
             )
             .await?;
             return Ok(r.steps);
@@ -515,6 +517,7 @@ impl Services {
                 r.later(followup_days, 10, minute),
             )
             .await?
+            || stage_cap == 5
         {
             return Ok(r.steps);
         }
@@ -531,6 +534,7 @@ impl Services {
                 r.later(response_days, 14, minute),
             )
             .await?
+            || stage_cap == 6
         {
             return Ok(r.steps);
         }
