@@ -15,6 +15,7 @@ pub mod complaints;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod generate;
 pub mod jobs;
 pub mod reference;
 

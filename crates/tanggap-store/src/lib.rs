@@ -11,11 +11,14 @@ use tanggap_core::audit::AuditEntry;
 use tanggap_core::lifecycle::Event;
 use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status};
 
+mod bulk;
 mod migrate;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
 pub mod testing;
+
+pub use bulk::{GeneratedBatch, GeneratedComplaint};
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -372,3 +375,12 @@ pub fn from_micros(us: i64) -> Result<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond(us)
         .map_err(|e| StoreError::Corrupt(format!("instant {us}: {e}")))
 }
+
+    // Bulk insert for the synthetic data generator.
+    /// Returns the largest complaint id in use, 0 for an empty table.
+    async fn max_complaint_id(&self) -> Result<i64>;
+    /// Inserts complaints with their ids, events and agencies, and one audit
+    /// entry for the batch, in one transaction. Tracking numbers continue
+    /// each year's counter. Fails without writing anything when an id is
+    /// already taken.
+    async fn insert_generated(&self, batch: GeneratedBatch<'_>) -> Result<()>;

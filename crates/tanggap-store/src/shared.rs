@@ -1271,3 +1271,130 @@ macro_rules! impl_store {
     };
 }
 pub(crate) use impl_store;
+
+            async fn max_complaint_id(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM complaints")
+                    .fetch_one(&self.write)
+                    .await?)
+            }
+
+            async fn insert_generated(&self, batch: $crate::GeneratedBatch<'_>) -> Result<()> {
+                use $crate::bulk::{
+                    AGENCY_COLUMNS, AGENCY_ROWS_PER_INSERT, COMPLAINT_ROWS_PER_INSERT,
+                    EVENT_COLUMNS, EVENT_ROWS_PER_INSERT, insert_complaints_sql,
+                    multi_row_insert_sql,
+                };
+                use std::collections::BTreeMap;
+
+                fn bind_event<'q>(q: Query<'q>, complaint_id: i64, event: &Event) -> Query<'q> {
+                    q.bind(complaint_id)
+                        .bind(micros(event.at))
+                        .bind(event.action.code())
+                        .bind(event.from_status.map(Status::code))
+                        .bind(event.to_status.code())
+                        .bind(json_text(&event.actor))
+                        .bind(event.sop_activity.clone())
+                        .bind(match event.visibility {
+                            Visibility::Public => "public",
+                            Visibility::Internal => "internal",
+                        })
+                        .bind(event.text.clone())
+                        .bind(json_text(&event.data))
+                }
+
+                if batch.complaints.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin_write().await?;
+
+                // Reserve one block of sequence numbers per year, then number
+                // the batch's complaints of that year in order.
+                let mut per_year: BTreeMap<i16, i64> = BTreeMap::new();
+                for generated in batch.complaints {
+                    *per_year.entry(generated.year).or_default() += 1;
+                }
+                let mut next_sequence: BTreeMap<i16, i64> = BTreeMap::new();
+                for (year, count) in per_year {
+                    let last: i64 = sqlx::query_scalar(
+                        "INSERT INTO tracking_counters (year, last_value) VALUES ($1, $2) \
+                         ON CONFLICT (year) DO UPDATE SET \
+                         last_value = tracking_counters.last_value + $2 RETURNING last_value",
+                    )
+                    .bind(i32::from(year))
+                    .bind(count)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    next_sequence.insert(year, last - count + 1);
+                }
+                let mut complaints = Vec::with_capacity(batch.complaints.len());
+                for generated in batch.complaints {
+                    let mut complaint = generated.complaint.clone();
+                    let sequence = next_sequence.entry(generated.year).or_default();
+                    complaint.tracking_number = format!(
+                        "{}-{:02}-{:06}",
+                        batch.tracking_prefix,
+                        generated.year.rem_euclid(100),
+                        *sequence
+                    );
+                    *sequence += 1;
+                    complaints.push(complaint);
+                }
+
+                for chunk in complaints.chunks(COMPLAINT_ROWS_PER_INSERT) {
+                    let sql = insert_complaints_sql(chunk.len());
+                    let mut query = sqlx::query(&sql);
+                    for c in chunk {
+                        query = bind_complaint(query, c, micros(c.registered_at)).bind(c.id.0);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+
+                let agencies: Vec<(i64, &String, bool)> = complaints
+                    .iter()
+                    .flat_map(|c| {
+                        let lead = c.lead_agency.iter().map(move |a| (c.id.0, a, true));
+                        let supporting = c
+                            .supporting_agencies
+                            .iter()
+                            .filter(move |a| c.lead_agency.as_ref() != Some(*a))
+                            .map(move |a| (c.id.0, a, false));
+                        lead.chain(supporting)
+                    })
+                    .collect();
+                for chunk in agencies.chunks(AGENCY_ROWS_PER_INSERT) {
+                    let sql = multi_row_insert_sql("complaint_agencies", AGENCY_COLUMNS, chunk.len());
+                    let mut query = sqlx::query(&sql);
+                    for (id, agency, is_lead) in chunk {
+                        query = query.bind(*id).bind((*agency).clone()).bind(*is_lead);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+
+                let events: Vec<(i64, &Event)> = batch
+                    .complaints
+                    .iter()
+                    .flat_map(|g| g.events.iter().map(move |e| (g.complaint.id.0, e)))
+                    .collect();
+                for chunk in events.chunks(EVENT_ROWS_PER_INSERT) {
+                    let sql = multi_row_insert_sql("complaint_events", EVENT_COLUMNS, chunk.len());
+                    let mut query = sqlx::query(&sql);
+                    for (id, event) in chunk {
+                        query = bind_event(query, *id, event);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+
+                if $kind == "postgres" {
+                    // Explicit ids do not advance the identity sequence, so
+                    // move it past them for the next registered complaint.
+                    sqlx::query(
+                        "SELECT setval(pg_get_serial_sequence('complaints', 'id'), \
+                         (SELECT MAX(id) FROM complaints))",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                append_audit_tx(&mut tx, &batch.audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }

@@ -71,6 +71,34 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Fills the database with synthetic data for demos and benchmarks.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Adds synthetic complaints with histories, drawn from the sample
+    /// corpus; the same seed, count, years and --until give the same data.
+    Generate {
+        /// Number of complaints to add.
+        #[arg(long)]
+        complaints: u64,
+        /// Years of history, ending at --until (1 to 50).
+        #[arg(long, default_value_t = 3)]
+        years: u32,
+        /// Seed of the random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Local date (YYYY-MM-DD) whose start ends the history; default today.
+        #[arg(long)]
+        until: Option<jiff::civil::Date>,
+        /// Complaints written per transaction.
+        #[arg(long, default_value_t = 5000)]
+        batch_size: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -267,7 +295,86 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(settings).await,
+        Command::Demo {
+            command:
+                DemoCommand::Generate {
+                    complaints,
+                    years,
+                    seed,
+                    until,
+                    batch_size,
+                },
+        } => demo_generate(settings, complaints, years, seed, until, batch_size).await,
     }
+}
+
+async fn demo_generate(
+    settings: Settings,
+    complaints: u64,
+    years: u32,
+    seed: u64,
+    until: Option<jiff::civil::Date>,
+    batch_size: usize,
+) -> anyhow::Result<()> {
+    use tanggap_service::generate::{Corpus, GenerateOptions};
+
+    let services = open(&settings).await?;
+    if services.reference_missing().await? {
+        let report = services.seed_reference(REFERENCE).await?;
+        println!(
+            "Loaded the reference data first: {} agencies, {} holidays.",
+            report.agencies, report.holidays
+        );
+    }
+    let zone = services.config().time_zone.clone();
+    let until_date = until.unwrap_or_else(|| jiff::Timestamp::now().to_zoned(zone.clone()).date());
+    let until = until_date
+        .to_zoned(zone)
+        .with_context(|| format!("cannot place {until_date} in the installation's time zone"))?
+        .timestamp();
+    let corpus = Corpus::parse(
+        SAMPLE_COMPLAINTS,
+        include_str!("../../../data/kelurahan-banjarmasin.geojson"),
+    )?;
+    let options = GenerateOptions {
+        complaints,
+        years,
+        seed,
+        until,
+        batch_size,
+    };
+
+    let bar = indicatif::ProgressBar::new(complaints);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {human_pos}/{human_len} complaints, {per_sec}, ETA {eta}",
+        )?
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let report = services
+        .generate_complaints(std::sync::Arc::new(corpus), &options, |written| {
+            bar.set_position(written)
+        })
+        .await?;
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "Generated {} complaints (ids {} to {}) with {} events in {seconds:.1} s ({:.0} complaints/s).",
+        report.complaints,
+        report.first_id,
+        report.last_id,
+        report.events,
+        report.complaints as f64 / seconds.max(0.001)
+    );
+    let statuses: Vec<String> = report
+        .statuses
+        .iter()
+        .map(|(status, n)| format!("{status} {n}"))
+        .collect();
+    println!("Statuses: {}.", statuses.join(", "));
+    services.close().await;
+    Ok(())
 }
 
 async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
