@@ -235,6 +235,25 @@ impl Services {
         Ok(())
     }
 
+    /// Changes the signed-in user's own password after checking the current one.
+    pub async fn change_own_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+    ) -> Result<(), ServiceError> {
+        let user = self
+            .store
+            .get_user(principal.user_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if !verify_password(current, &user.password_hash) {
+            return Err(ServiceError::field("current_password", "wrong_password"));
+        }
+        self.set_password(Some(principal), &principal.username, new)
+            .await
+    }
+
     /// Signs in with username and password and opens a session.
     ///
     /// After `lockout_failures` wrong passwords in a row the account is
@@ -354,6 +373,10 @@ impl Services {
             && p.role != Role::SystemAdmin
         {
             return Err(ServiceError::Forbidden);
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::field("name", "invalid_value"));
         }
         let user = self
             .store

@@ -76,7 +76,7 @@ pub struct Page {
     pub per_page: i64,
 }
 
-fn scope_for(principal: &Principal) -> Result<Scope, ServiceError> {
+pub(crate) fn scope_for(principal: &Principal) -> Result<Scope, ServiceError> {
     match principal.role {
         Role::CentralAdmin | Role::CitySecretary | Role::ComplaintTeam => Ok(Scope::All),
         Role::LiaisonAdmin | Role::AgencyHead => principal
@@ -109,7 +109,10 @@ fn identity_visible(principal: &Principal, complaint: &Complaint) -> bool {
 fn redact(principal: &Principal, mut complaint: Complaint) -> ComplaintView {
     let visible = identity_visible(principal, &complaint);
     if !visible {
+        // The channel reference is a phone number, an e-mail address or an
+        // account name: it identifies the reporter as much as the name does.
         complaint.reporter = Reporter::default();
+        complaint.channel_reference = None;
     }
     complaint.reporter_secret_hash = None;
     let actor = principal.actor();
@@ -184,7 +187,11 @@ impl Services {
         at: Timestamp,
         claim: Option<IdempotencyClaim>,
     ) -> Result<Registered, ServiceError> {
-        let intake = intake.validated(now()).map_err(ServiceError::Validation)?;
+        let mut intake = intake.validated(now()).map_err(ServiceError::Validation)?;
+        // Instants are stored in microseconds; round now so the response
+        // and later reads agree.
+        let at = truncate_micros(at);
+        intake.received_at = intake.received_at.map(truncate_micros);
         self.check_intake_references(&intake)?;
         let secret = random_hex(16)?;
         let (complaint, event) = self.with_context(|ctx| {
@@ -222,7 +229,7 @@ impl Services {
             .await?;
         match outcome {
             InsertOutcome::Created(complaint) => {
-                tracing::info!(
+                tracing::debug!(
                     complaint_id = complaint.id.0,
                     channel = complaint.channel.code(),
                     "complaint registered"
@@ -376,6 +383,7 @@ impl Services {
                     let mut view = redact(principal, c);
                     if view.complaint.identity_protected() {
                         view.complaint.reporter = Reporter::default();
+                        view.complaint.channel_reference = None;
                         view.identity_visible = false;
                     }
                     view
@@ -429,10 +437,14 @@ impl Services {
         command: Command,
         at: Timestamp,
     ) -> Result<Complaint, ServiceError> {
-        self.check_command_references(complaint, &command).await?;
+        // Status and permission first, so that a caller who may not act
+        // learns nothing about other complaints from the reference checks.
         let action = command.action();
+        let references = command.clone();
         let (next, event) =
             self.with_context(|ctx| lifecycle::apply(complaint, command, actor, at, ctx))?;
+        self.check_command_references(complaint, &references)
+            .await?;
         let audit = AuditDraft {
             at_micros: micros(at),
             actor: actor.audit_id(),
@@ -452,7 +464,7 @@ impl Services {
         self.store
             .update_complaint(complaint.version, &next, &[event], audit)
             .await?;
-        tracing::info!(
+        tracing::debug!(
             complaint_id = complaint.id.0,
             action = action.code(),
             status = next.status.code(),
@@ -543,6 +555,10 @@ impl Services {
         self.apply_as(&Actor::reporter(), &complaint, command, now())
             .await
     }
+}
+
+fn truncate_micros(t: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(t.as_microsecond()).unwrap_or(t)
 }
 
 /// What [`Services::register`] did.

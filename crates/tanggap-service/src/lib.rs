@@ -12,10 +12,11 @@ use tanggap_store::Store;
 
 pub mod auth;
 pub mod complaints;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
-pub mod import;
 pub mod generate;
+pub mod import;
 pub mod jobs;
 pub mod reference;
 

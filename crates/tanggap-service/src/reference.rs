@@ -20,6 +20,7 @@ pub struct ReferenceCache {
     /// (category, subcategory); the category itself has an empty subcategory.
     categories: HashSet<(String, String)>,
     kelurahan: HashSet<String>,
+    region_names: HashMap<String, String>,
 }
 
 impl ReferenceCache {
@@ -39,6 +40,10 @@ impl ReferenceCache {
     pub fn subcategory_exists(&self, category: &str, subcategory: &str) -> bool {
         self.categories
             .contains(&(category.to_owned(), subcategory.to_owned()))
+    }
+
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.region_names.get(code).map(String::as_str)
     }
 
     pub fn kelurahan_exists(&self, code: &str) -> bool {
@@ -210,6 +215,7 @@ impl Services {
     /// Rebuilds the calendar and the reference cache from the store.
     pub async fn reload_reference(&self) -> Result<(), ServiceError> {
         let holidays = self.store.list_holidays().await?;
+        let regions = self.store.list_regions().await?;
         let calendar = WorkingCalendar::new(
             self.config.time_zone.clone(),
             holidays.iter().map(|h| h.day),
@@ -230,14 +236,12 @@ impl Services {
                 .filter(|c| c.active)
                 .map(|c| (c.category, c.subcategory))
                 .collect(),
-            kelurahan: self
-                .store
-                .list_regions()
-                .await?
-                .into_iter()
+            kelurahan: regions
+                .iter()
                 .filter(|r| r.level == "kelurahan")
-                .map(|r| r.code)
+                .map(|r| r.code.clone())
                 .collect(),
+            region_names: regions.into_iter().map(|r| (r.code, r.name)).collect(),
         };
         if let Ok(mut slot) = self.calendar.write() {
             *slot = Arc::new(calendar);
@@ -246,6 +250,51 @@ impl Services {
             *slot = Arc::new(cache);
         }
         Ok(())
+    }
+
+    /// Active agencies as (code, name), sorted by name, for forms.
+    pub fn agency_options(&self) -> Vec<(String, String)> {
+        let cache = self.reference_cache();
+        let mut options: Vec<(String, String)> = cache
+            .agencies
+            .values()
+            .filter(|a| a.active)
+            .map(|a| (a.code.clone(), a.name.clone()))
+            .collect();
+        options.sort_by(|a, b| a.1.cmp(&b.1));
+        options
+    }
+
+    /// Names of the active top-level categories, sorted.
+    pub fn category_names(&self) -> Vec<String> {
+        let cache = self.reference_cache();
+        let mut names: Vec<String> = cache
+            .categories
+            .iter()
+            .filter(|(_, sub)| sub.is_empty())
+            .map(|(category, _)| category.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Kelurahan as (code, "Kelurahan, Kecamatan"), sorted by code.
+    pub fn kelurahan_options(&self) -> Vec<(String, String)> {
+        let cache = self.reference_cache();
+        let mut options: Vec<(String, String)> = cache
+            .kelurahan
+            .iter()
+            .map(|code| {
+                let name = cache.region_name(code).unwrap_or(code);
+                let kecamatan = code
+                    .get(..8)
+                    .and_then(|k| cache.region_name(k))
+                    .unwrap_or_default();
+                (code.clone(), format!("{name}, {kecamatan}"))
+            })
+            .collect();
+        options.sort();
+        options
     }
 
     pub async fn agencies(&self) -> Result<Vec<Agency>, ServiceError> {

@@ -201,6 +201,29 @@ pub struct ComplaintPage {
     pub total: i64,
 }
 
+/// What complaints are counted by, for dashboards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    Status,
+    LeadAgency,
+    Channel,
+    Category,
+    /// The kecamatan: the first three parts of the kelurahan code.
+    Kecamatan,
+}
+
+impl GroupBy {
+    fn column(self) -> &'static str {
+        match self {
+            GroupBy::Status => "c.status",
+            GroupBy::LeadAgency => "c.lead_agency",
+            GroupBy::Channel => "c.channel",
+            GroupBy::Category => "c.category",
+            GroupBy::Kecamatan => "substr(c.kelurahan_code, 1, 8)",
+        }
+    }
+}
+
 /// Which automatic step a sweep looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SweepKind {
@@ -321,6 +344,13 @@ pub trait Store: Send + Sync + 'static {
     /// Ids of open complaints whose current deadline falls before `until`.
     async fn due_before(&self, until: i64, limit: i64) -> Result<Vec<ComplaintId>>;
     async fn count_complaints(&self) -> Result<i64>;
+    /// Counts complaints matching `filter` per value of `group`, largest first;
+    /// `None` collects complaints without a value.
+    async fn count_grouped(
+        &self,
+        filter: &ComplaintFilter,
+        group: GroupBy,
+    ) -> Result<Vec<(Option<String>, i64)>>;
 
     // Audit log.
     async fn append_audit(&self, audit: AuditDraft) -> Result<()>;
@@ -352,6 +382,15 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<()>;
     async fn job_counts(&self) -> Result<JobCounts>;
+
+    // Bulk insert for the synthetic data generator.
+    /// Returns the largest complaint id in use, 0 for an empty table.
+    async fn max_complaint_id(&self) -> Result<i64>;
+    /// Inserts complaints with their ids, events and agencies, and one audit
+    /// entry for the batch, in one transaction. Tracking numbers continue
+    /// each year's counter. Fails without writing anything when an id is
+    /// already taken.
+    async fn insert_generated(&self, batch: GeneratedBatch<'_>) -> Result<()>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`).
@@ -375,12 +414,3 @@ pub fn from_micros(us: i64) -> Result<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond(us)
         .map_err(|e| StoreError::Corrupt(format!("instant {us}: {e}")))
 }
-
-    // Bulk insert for the synthetic data generator.
-    /// Returns the largest complaint id in use, 0 for an empty table.
-    async fn max_complaint_id(&self) -> Result<i64>;
-    /// Inserts complaints with their ids, events and agencies, and one audit
-    /// entry for the batch, in one transaction. Tracking numbers continue
-    /// each year's counter. Fails without writing anything when an id is
-    /// already taken.
-    async fn insert_generated(&self, batch: GeneratedBatch<'_>) -> Result<()>;

@@ -1121,6 +1121,23 @@ macro_rules! impl_store {
                     .await?)
             }
 
+            async fn count_grouped(
+                &self,
+                filter: &ComplaintFilter,
+                group: $crate::GroupBy,
+            ) -> Result<Vec<(Option<String>, i64)>> {
+                let column = group.column();
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "SELECT {column} AS k, COUNT(*) AS n FROM complaints c WHERE 1 = 1"
+                ));
+                push_filters(&mut qb, filter);
+                qb.push(format!(" GROUP BY {column} ORDER BY n DESC, k"));
+                let rows = qb.build().fetch_all(&self.read).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("k")?, r.try_get("n")?)))
+                    .collect()
+            }
+
             async fn append_audit(&self, audit: AuditDraft) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 append_audit_tx(&mut tx, &audit).await?;
@@ -1267,10 +1284,6 @@ macro_rules! impl_store {
                     failed: count("failed"),
                 })
             }
-        }
-    };
-}
-pub(crate) use impl_store;
 
             async fn max_complaint_id(&self) -> Result<i64> {
                 Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM complaints")
@@ -1398,3 +1411,7 @@ pub(crate) use impl_store;
                 tx.commit().await?;
                 Ok(())
             }
+        }
+    };
+}
+pub(crate) use impl_store;

@@ -35,6 +35,8 @@ pub(crate) struct Problem {
     errors: Vec<FieldError>,
     current_status: Option<Status>,
     current_version: Option<i64>,
+    /// Technical detail (a parser message), shown as is in `detail`.
+    technical: Option<String>,
 }
 
 impl Problem {
@@ -46,7 +48,13 @@ impl Problem {
             errors: Vec::new(),
             current_status: None,
             current_version: None,
+            technical: None,
         }
+    }
+
+    fn technical(mut self, detail: &str) -> Self {
+        self.technical = Some(detail.to_owned());
+        self
     }
 
     fn arg(mut self, name: &'static str, value: Arg) -> Self {
@@ -101,6 +109,9 @@ impl Problem {
             body["detail"] = json!(detail);
             body["errors"] = json!(errors);
         }
+        if let Some(technical) = &self.technical {
+            body["detail"] = json!(technical);
+        }
         if let Some(status) = self.current_status {
             body["current_status"] = json!(status.code());
         }
@@ -122,6 +133,7 @@ pub(crate) enum ApiError {
     UnknownAction(String),
     IdempotencyKeyInvalid,
     RouteNotFound,
+    MethodNotAllowed,
 }
 
 impl From<ServiceError> for ApiError {
@@ -192,8 +204,7 @@ impl ApiError {
                 problem
             }
             ApiError::MalformedJson(detail) => {
-                Problem::new(StatusCode::BAD_REQUEST, "malformed_json")
-                    .arg("detail", Arg::Text(detail.clone()))
+                Problem::new(StatusCode::BAD_REQUEST, "malformed_json").technical(detail)
             }
             ApiError::UnsupportedMediaType => {
                 Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -201,8 +212,12 @@ impl ApiError {
             ApiError::PayloadTooLarge => {
                 Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
-            ApiError::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad_request")
-                .arg("detail", Arg::Text(detail.clone())),
+            ApiError::BadRequest(detail) => {
+                Problem::new(StatusCode::BAD_REQUEST, "bad_request").technical(detail)
+            }
+            ApiError::MethodNotAllowed => {
+                Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            }
             ApiError::UnknownAction(action) => {
                 Problem::new(StatusCode::NOT_FOUND, "unknown_action")
                     .arg("action", Arg::Text(action.clone()))
@@ -228,8 +243,35 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub(crate) async fn route_not_found() -> ApiError {
-    ApiError::RouteNotFound
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Returns the status, the translated title and the translated field
+/// messages of an error, for HTML pages.
+pub(crate) fn describe(error: &ApiError, lang: Lang) -> (StatusCode, String, Vec<String>) {
+    if let ApiError::Service(e @ (ServiceError::Internal(_) | ServiceError::Store(_))) = error {
+        tracing::error!(error = %e, "page request failed");
+    }
+    let problem = error.problem();
+    let body = problem.render(lang);
+    let title = body["title"].as_str().unwrap_or_default().to_owned();
+    let fields = body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| {
+                    Some(format!(
+                        "{}: {}",
+                        e["field"].as_str()?,
+                        e["message"].as_str()?
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (problem.status, title, fields)
 }
 
 /// Renders problems in the request's language.

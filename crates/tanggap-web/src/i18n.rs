@@ -87,11 +87,13 @@ impl Lang {
     /// Tells whether a message exists and formats, for tests of the
     /// translation files. Every argument name the messages use is passed.
     pub fn has(self, key: &str) -> bool {
-        let args: HashMap<Cow<'static, str>, FluentValue> =
-            ["limit", "until", "action", "status", "current", "detail"]
-                .into_iter()
-                .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
-                .collect();
+        let args: HashMap<Cow<'static, str>, FluentValue> = [
+            "limit", "until", "action", "status", "current", "detail", "name", "total", "page",
+            "pages", "days", "rating", "missing", "tracking", "secret",
+        ]
+        .into_iter()
+        .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
+        .collect();
         LOCALES
             .try_lookup_with_args(self.identifier(), key, &args)
             .is_some()
@@ -129,8 +131,16 @@ mod tests {
                 .filter(|k| !k.starts_with('#'))
                 .collect()
         };
-        let id = keys(include_str!("../locales/id/main.ftl"));
-        let en = keys(include_str!("../locales/en/main.ftl"));
+        let id = [
+            keys(include_str!("../locales/id/main.ftl")),
+            keys(include_str!("../locales/id/ui.ftl")),
+        ]
+        .concat();
+        let en = [
+            keys(include_str!("../locales/en/main.ftl")),
+            keys(include_str!("../locales/en/ui.ftl")),
+        ]
+        .concat();
         assert_eq!(id, en);
         for key in &id {
             assert!(Lang::Id.has(key), "{key}");

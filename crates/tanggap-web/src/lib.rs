@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod error;
 pub mod i18n;
+mod ui;
 
 pub use api::ApiDoc;
 
@@ -36,10 +37,14 @@ pub(crate) struct AppState {
 /// Builds the application's router.
 pub fn router(services: Services, config: WebConfig) -> Router {
     let state = AppState { services, config };
+    let pages = ui::routes().layer(axum::middleware::from_fn(ui::csrf_cookie));
     Router::new()
         .merge(api::routes())
-        .fallback(error::route_not_found)
+        .merge(pages)
+        .fallback(ui::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::localise_problems))
+        .layer(axum::middleware::from_fn(ui::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -206,8 +206,10 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("TANGGAP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("TANGGAP_LOG_FORMAT").is_ok_and(|f| f == "json");
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();

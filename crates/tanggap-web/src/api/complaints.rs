@@ -63,8 +63,15 @@ pub(crate) async fn create(
     Auth(principal): Auth,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })?;
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(value) => {
@@ -84,7 +91,8 @@ pub(crate) async fn create(
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
         return Err(ApiError::UnsupportedMediaType);
     }
@@ -284,7 +292,7 @@ fn required<T>(field: &'static str, value: Option<T>) -> Result<T, ApiError> {
 }
 
 /// Builds the lifecycle command of an action name from the request body.
-fn command(action: &str, r: ActionRequest) -> Result<Command, ApiError> {
+pub(crate) fn command(action: &str, r: ActionRequest) -> Result<Command, ApiError> {
     Ok(match action {
         "verify" => Command::Verify {
             complaint_type: required("complaint_type", r.complaint_type)?,
@@ -308,6 +316,7 @@ fn command(action: &str, r: ActionRequest) -> Result<Command, ApiError> {
                 },
                 "not_a_complaint" => ArchiveReason::NotAComplaint,
                 "unintelligible" => ArchiveReason::Unintelligible,
+                "no_response" => ArchiveReason::NoResponse,
                 _ => {
                     return Err(ServiceError::Validation(vec![FieldError::new(
                         "reason",

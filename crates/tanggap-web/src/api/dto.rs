@@ -62,21 +62,6 @@ impl From<&Principal> for UserDto {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TokenRequest {
-    /// Account the integration acts as.
-    pub username: String,
-    /// What the token is for, e.g. `lapor-sync`.
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct TokenResponse {
-    /// Shown once; only its hash is stored.
-    pub token: String,
-}
-
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LocationDto {

@@ -7,8 +7,8 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
-mod complaints;
-mod dto;
+pub(crate) mod complaints;
+pub(crate) mod dto;
 mod health;
 mod reference;
 mod session;
@@ -50,7 +50,6 @@ pub(crate) struct ApiPath<T>(pub T);
         reference::regions,
         reference::categories,
         reference::holidays,
-        session::create_token,
     ),
     components(schemas(dto::Problem, dto::FieldProblem))
 )]
@@ -66,7 +65,6 @@ pub(crate) fn routes() -> Router<AppState> {
             post(session::login).delete(session::logout),
         )
         .route("/api/v1/me", get(session::me))
-        .route("/api/v1/tokens", post(session::create_token))
         .route(
             "/api/v1/complaints",
             post(complaints::create).get(complaints::list),

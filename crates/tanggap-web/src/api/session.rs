@@ -1,7 +1,7 @@
 //! Signing in and out, and API tokens.
 
 use super::ApiJson;
-use super::dto::{LoginRequest, TokenRequest, TokenResponse, UserDto};
+use super::dto::{LoginRequest, UserDto};
 use crate::auth::{Auth, cookie};
 use crate::error::ApiError;
 use crate::{AppState, SESSION_COOKIE};
@@ -60,19 +60,4 @@ pub(crate) async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = UserDto), (status = 401, body = super::dto::Problem)))]
 pub(crate) async fn me(Auth(principal): Auth) -> Json<UserDto> {
     Json(UserDto::from(&principal))
-}
-
-/// Issues an API token for an integration account (system administrator only).
-#[utoipa::path(post, path = "/api/v1/tokens", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 403, body = super::dto::Problem)))]
-pub(crate) async fn create_token(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    ApiJson(request): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let token = state
-        .services
-        .create_api_token(Some(&principal), &request.username, &request.name)
-        .await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }

@@ -1,0 +1,188 @@
+//! The staff web application: server-rendered HTML with compiled templates
+//! and htmx, Indonesian first with English.
+//!
+//! Every page goes through the same services as the API. Forms are plain
+//! HTML forms that work without JavaScript; htmx only refreshes the list
+//! when its filters change. Every state-changing request carries a CSRF
+//! token (double-submit: a `SameSite=Strict` cookie and a hidden field that
+//! must match).
+
+use crate::AppState;
+use crate::auth::cookie;
+use crate::i18n::Lang;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use tanggap_service::Principal;
+
+mod assets;
+mod complaints;
+mod home;
+mod layout;
+mod session;
+mod views;
+
+pub(crate) use layout::Layout;
+
+/// Cookie of the CSRF token.
+pub(crate) const CSRF_COOKIE: &str = "tanggap_csrf";
+/// Cookie of the chosen language.
+pub(crate) const LANG_COOKIE: &str = "tanggap_lang";
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::root))
+        .route("/beranda", get(home::home))
+        .route("/dasbor", get(home::dashboard))
+        .route("/masuk", get(session::login_page).post(session::login))
+        .route("/keluar", post(session::logout))
+        .route("/bahasa", get(session::switch_language))
+        .route(
+            "/akun/kata-sandi",
+            get(session::password_page).post(session::change_password),
+        )
+        .route("/pengaduan", get(complaints::list))
+        .route(
+            "/pengaduan/baru",
+            get(complaints::new_page).post(complaints::create),
+        )
+        .route("/pengaduan/{id}", get(complaints::detail))
+        .route("/pengaduan/{id}/aksi/{action}", post(complaints::act))
+        .route("/static/app.css", get(assets::stylesheet))
+        .route("/static/htmx.min.js", get(assets::htmx))
+}
+
+/// Answers unknown paths: a problem for API clients, a page for people.
+pub(crate) async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if path.starts_with("/api/") || path == "/api" || path.starts_with("/open311") {
+        return crate::error::ApiError::RouteNotFound.into_response();
+    }
+    let lang = page_lang(&headers);
+    let user = current_user(&state, &headers).await;
+    let csrf = cookie(&headers, CSRF_COOKIE).unwrap_or_default().to_owned();
+    complaints::error_page(
+        &state,
+        lang,
+        user,
+        csrf,
+        crate::error::ApiError::RouteNotFound,
+    )
+}
+
+/// The language of a page: the `tanggap_lang` cookie, else `Accept-Language`.
+pub(crate) fn page_lang(headers: &HeaderMap) -> Lang {
+    match cookie(headers, LANG_COOKIE) {
+        Some("en") => Lang::En,
+        Some("id") => Lang::Id,
+        _ => Lang::from_accept_language(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
+    }
+}
+
+/// The signed-in user of a page request, if any.
+pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
+    let token = cookie(headers, crate::SESSION_COOKIE)?;
+    state.services.authenticate_session(token).await.ok()
+}
+
+/// The request's CSRF token, set by [`csrf_cookie`].
+#[derive(Clone)]
+pub(crate) struct CsrfToken(pub String);
+
+/// Gives every request a CSRF token: the cookie's, or a new one that the
+/// response then sets.
+pub(crate) async fn csrf_cookie(mut request: Request, next: Next) -> Response {
+    let existing = cookie(request.headers(), CSRF_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let (token, fresh) = match existing {
+        Some(token) => (token, false),
+        None => (new_token(), true),
+    };
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if fresh
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    // A failing OS generator leaves a token that never matches a cookie,
+    // so forms fail closed.
+    if getrandom::fill(&mut bytes).is_err() {
+        return String::new();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Tells whether a submitted form's `csrf` field matches the cookie.
+pub(crate) fn csrf_valid(headers: &HeaderMap, pairs: &[(String, String)]) -> bool {
+    let Some(cookie_token) = cookie(headers, CSRF_COOKIE) else {
+        return false;
+    };
+    let submitted = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    !cookie_token.is_empty() && submitted == Some(cookie_token)
+}
+
+/// Security headers for every response. The Content-Security-Policy allows
+/// no inline script or style; htmx is served from this origin.
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let pairs = [
+        (
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+             object-src 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ];
+    for (name, value) in pairs {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Parses an `application/x-www-form-urlencoded` body into pairs, keeping
+/// repeated keys (multi-selects) in order.
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
