@@ -11,6 +11,7 @@ use tanggap_core::audit::AuditEntry;
 use tanggap_core::lifecycle::Event;
 use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status};
 
+pub mod attachments;
 mod bulk;
 mod migrate;
 pub mod postgres;
@@ -18,6 +19,7 @@ mod shared;
 pub mod sqlite;
 pub mod testing;
 
+pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
 
 /// Errors from the store. Database errors are kept whole for the logs; the
@@ -252,7 +254,7 @@ pub struct JobCounts {
 
 /// The repository interface.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AttachmentStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;
@@ -344,6 +346,20 @@ pub trait Store: Send + Sync + 'static {
     /// Ids of open complaints whose current deadline falls before `until`.
     async fn due_before(&self, until: i64, limit: i64) -> Result<Vec<ComplaintId>>;
     async fn count_complaints(&self) -> Result<i64>;
+    /// Activates or deactivates a staff account; a deactivated account
+    /// cannot sign in and its sessions end.
+    async fn set_user_active(&self, user_id: i64, active: bool, audit: AuditDraft) -> Result<()>;
+    /// Removes a holiday entered by mistake.
+    async fn delete_holiday(&self, day: jiff::civil::Date, audit: AuditDraft) -> Result<bool>;
+    /// Audit entries newest first, optionally only those whose action starts
+    /// with `action_prefix` or whose entity equals `entity`, below `before_seq`.
+    async fn list_audit(
+        &self,
+        action_prefix: Option<&str>,
+        entity: Option<&str>,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
     /// Counts complaints matching `filter` per value of `group`, largest first;
     /// `None` collects complaints without a value.
     async fn count_grouped(

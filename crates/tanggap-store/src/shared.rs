@@ -1121,6 +1121,86 @@ macro_rules! impl_store {
                     .await?)
             }
 
+            async fn set_user_active(
+                &self,
+                user_id: i64,
+                active: bool,
+                audit: AuditDraft,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+                    .bind(active)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                if !active {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                append_audit_tx(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_holiday(&self, day: jiff::civil::Date, audit: AuditDraft) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let deleted = sqlx::query("DELETE FROM holidays WHERE day = $1")
+                    .bind(day.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                append_audit_tx(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn list_audit(
+                &self,
+                action_prefix: Option<&str>,
+                entity: Option<&str>,
+                before_seq: Option<i64>,
+                limit: i64,
+            ) -> Result<Vec<AuditEntry>> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT * FROM audit_log WHERE 1 = 1");
+                if let Some(prefix) = action_prefix {
+                    qb.push(" AND action LIKE ")
+                        .push_bind(like_pattern(prefix).trim_start_matches('%').to_owned())
+                        .push(" ESCAPE '\\'");
+                }
+                if let Some(entity) = entity {
+                    qb.push(" AND entity = ").push_bind(entity.to_owned());
+                }
+                if let Some(before) = before_seq {
+                    qb.push(" AND seq < ").push_bind(before);
+                }
+                qb.push(" ORDER BY seq DESC LIMIT ").push_bind(limit);
+                let rows = qb.build().fetch_all(&self.read).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            seq: r.try_get("seq")?,
+                            at_micros: r.try_get("at")?,
+                            actor: r.try_get("actor")?,
+                            action: r.try_get("action")?,
+                            entity: r.try_get("entity")?,
+                            details: r.try_get("details")?,
+                            prev_hash: r.try_get("prev_hash")?,
+                            hash: r.try_get("hash")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn count_grouped(
                 &self,
                 filter: &ComplaintFilter,

@@ -134,11 +134,13 @@ mod tests {
         let id = [
             keys(include_str!("../locales/id/main.ftl")),
             keys(include_str!("../locales/id/ui.ftl")),
+            keys(include_str!("../locales/id/admin.ftl")),
         ]
         .concat();
         let en = [
             keys(include_str!("../locales/en/main.ftl")),
             keys(include_str!("../locales/en/ui.ftl")),
+            keys(include_str!("../locales/en/admin.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

@@ -81,6 +81,12 @@ impl Layout {
         if matches!(user.role, Role::CentralAdmin | Role::LiaisonAdmin) {
             items.push(("/pengaduan/baru", "nav-new"));
         }
+        if user.role == Role::SystemAdmin {
+            items.push(("/admin", "nav-admin"));
+        }
+        if matches!(user.role, Role::Inspectorate | Role::CitySecretary) {
+            items.push(("/audit", "nav-audit"));
+        }
         items
             .into_iter()
             .map(|(href, key)| NavItem {

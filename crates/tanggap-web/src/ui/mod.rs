@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tanggap_service::Principal;
 
+mod admin;
 mod assets;
 mod complaints;
 mod home;
@@ -44,6 +45,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/akun/kata-sandi",
             get(session::password_page).post(session::change_password),
         )
+        .route("/admin", get(admin::index))
+        .route("/admin/{section}", get(admin::show))
+        .route("/admin/{section}/{change}", post(admin::submit))
+        .route("/audit", get(admin::audit))
         .route("/pengaduan", get(complaints::list))
         .route(
             "/pengaduan/baru",
