@@ -264,6 +264,9 @@ pub struct Complaint {
     pub anonymous: bool,
     /// Content not public (rahasia).
     pub confidential: bool,
+    /// Not filled by the store: attachments live in their own table (see
+    /// [`crate::attachment::Attachment`]) and are read through the service,
+    /// which applies the access rules. This field stays empty.
     pub attachments: Vec<AttachmentMeta>,
     pub lead_agency: Option<String>,
     pub supporting_agencies: Vec<String>,

@@ -5,6 +5,7 @@
 //! the time standards. It performs no I/O and has no async code, so every
 //! rule here can be tested in isolation.
 
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod complaint;

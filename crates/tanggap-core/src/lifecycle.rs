@@ -20,7 +20,7 @@ use serde_json::json;
 
 coded_enum! {
     /// What happened to a complaint. Transitions change its status; the
-    /// last four record something without changing it.
+    /// last five record something without changing it.
     Action {
         Register = "register",
         Verify = "verify",
@@ -42,6 +42,8 @@ coded_enum! {
         AutoResolve = "auto_resolve",
         Note = "note",
         Link = "link",
+        /// A file was attached; the file's metadata is in the event's data.
+        Attach = "attach",
         Reminder = "reminder",
         Escalation = "escalation",
     }
@@ -55,6 +57,8 @@ pub enum Performer {
     LeadAgency,
     /// The liaison admin of the lead or of a supporting agency.
     AssignedAgency,
+    /// The liaison admin of the agency that recorded the complaint (SOP 03).
+    RecordingAgency,
     /// Any staff member who may see the complaint and writes notes.
     HandlingStaff,
     /// The reporter, identified by tracking number and secret.
@@ -230,6 +234,13 @@ pub const TRANSITIONS: &[Transition] = &[
         activity: Some("verify"),
     },
     Transition {
+        action: Action::Attach,
+        from: OPEN,
+        to: None,
+        performers: &[P::CentralAdmin, P::AssignedAgency, P::RecordingAgency],
+        activity: None,
+    },
+    Transition {
         action: Action::Reminder,
         from: OPEN,
         to: None,
@@ -352,6 +363,11 @@ fn performer_matches(performer: Performer, actor: &Actor, complaint: Option<&Com
                     (Some(_), None) => true,
                     (None, _) => false,
                 }
+        }
+        P::RecordingAgency => {
+            role == Some(Role::LiaisonAdmin)
+                && agency.is_some()
+                && complaint.is_some_and(|c| c.registered_by_agency.as_deref() == agency)
         }
         P::HandlingStaff => matches!(
             role,
@@ -554,6 +570,13 @@ pub enum Command {
     Link {
         related: ComplaintId,
     },
+    /// Records an attachment that the service has already checked and stored.
+    Attach {
+        attachment_id: i64,
+        file_name: String,
+        media_type: String,
+        size_bytes: u64,
+    },
     /// A deadline is near (`Reminder`) or past (`Escalation`).
     DeadlineAlert {
         overdue: bool,
@@ -585,6 +608,7 @@ impl Command {
             Command::AutoResolve => Action::AutoResolve,
             Command::Note { .. } => Action::Note,
             Command::Link { .. } => Action::Link,
+            Command::Attach { .. } => Action::Attach,
             Command::DeadlineAlert { overdue: false, .. } => Action::Reminder,
             Command::DeadlineAlert { overdue: true, .. } => Action::Escalation,
         }
@@ -950,6 +974,20 @@ pub fn apply(
             }
             visibility = Visibility::Internal;
             data = json!({ "related": related });
+        }
+        Command::Attach {
+            attachment_id,
+            file_name,
+            media_type,
+            size_bytes,
+        } => {
+            visibility = Visibility::Internal;
+            data = json!({
+                "attachment_id": attachment_id,
+                "file_name": file_name,
+                "media_type": media_type,
+                "size_bytes": size_bytes,
+            });
         }
         Command::DeadlineAlert { overdue, deadline } => {
             visibility = Visibility::Internal;

@@ -268,7 +268,7 @@ impl Services {
         }
     }
 
-    async fn visible_complaint(
+    pub(crate) async fn visible_complaint(
         &self,
         principal: &Principal,
         id: ComplaintId,

@@ -11,6 +11,7 @@ use tanggap_core::{TimeStandards, WorkingCalendar};
 use tanggap_store::Store;
 
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod complaints;
 pub mod dashboard;
@@ -36,6 +37,9 @@ pub struct ServiceConfig {
     /// Failed sign-ins in a row that lock an account.
     pub lockout_failures: i64,
     pub lockout_minutes: i64,
+    /// Directory of uploaded files, outside the web root; created on the
+    /// first upload.
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl Default for ServiceConfig {
@@ -47,6 +51,7 @@ impl Default for ServiceConfig {
             session_hours: 12,
             lockout_failures: 5,
             lockout_minutes: 15,
+            upload_dir: std::path::PathBuf::from("./tanggap-files"),
         }
     }
 }

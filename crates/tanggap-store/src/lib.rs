@@ -11,6 +11,7 @@ use tanggap_core::audit::AuditEntry;
 use tanggap_core::lifecycle::Event;
 use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status};
 
+pub mod attachments;
 mod bulk;
 mod migrate;
 pub mod postgres;
@@ -18,6 +19,7 @@ mod shared;
 pub mod sqlite;
 pub mod testing;
 
+pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
 
 /// Errors from the store. Database errors are kept whole for the logs; the
@@ -252,7 +254,7 @@ pub struct JobCounts {
 
 /// The repository interface.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AttachmentStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;

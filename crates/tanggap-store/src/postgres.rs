@@ -10,10 +10,16 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{Pool, Postgres};
 use std::time::Duration;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/postgres/0002_attachments.sql"),
+    },
+];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).
 const WRITE_LOCK_KEY: i64 = 0x54_4E_47_47_41_50;
@@ -55,3 +61,4 @@ impl PgStore {
 }
 
 crate::shared::impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");
+crate::attachments::impl_attachment_store!(PgStore, sqlx::postgres::PgRow);

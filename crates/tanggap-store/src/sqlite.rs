@@ -12,10 +12,16 @@ use sqlx::{Pool, Sqlite};
 use std::str::FromStr;
 use std::time::Duration;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/sqlite/0002_attachments.sql"),
+    },
+];
 
 pub struct SqliteStore {
     write: Pool<Sqlite>,
@@ -58,3 +64,4 @@ impl SqliteStore {
 }
 
 crate::shared::impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
+crate::attachments::impl_attachment_store!(SqliteStore, sqlx::sqlite::SqliteRow);

@@ -71,5 +71,6 @@ action-auto_archive = automatic archive
 action-auto_resolve = automatic close
 action-note = internal note
 action-link = link
+action-attach = attach files
 action-reminder = deadline reminder
 action-escalation = overdue escalation

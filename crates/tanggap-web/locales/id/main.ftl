@@ -71,5 +71,6 @@ action-auto_archive = arsip otomatis
 action-auto_resolve = selesai otomatis
 action-note = catatan internal
 action-link = tautkan
+action-attach = lampirkan berkas
 action-reminder = pengingat tenggat
 action-escalation = eskalasi lewat tenggat
