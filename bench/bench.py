@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""Benchmark harness of Tanggap; run it through bench/run.sh.
+
+For each backend and data size it prepares a database with
+`tanggap demo generate` and starts `tanggap serve` on 127.0.0.1 at a free
+port. It measures start-up time, resident memory, the list and search
+endpoints and intake with wrk. Then it stops the server and measures the
+raw-insert baseline on the same database. The bare-HTTP baseline runs once per invocation. Every
+server it starts listens on 127.0.0.1 only and is stopped before it exits;
+every load run is bounded in time and in requests.
+
+Only the Python standard library is used. Results go to
+bench/results/<mode>-<UTC timestamp>.json.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / "work"
+RESULTS = BENCH / "results"
+TANGGAP = ROOT / "target" / "release" / "tanggap"
+BASELINE = ROOT / "target" / "release" / "tanggap-bench-baseline"
+WRK_SCRIPT = BENCH / "wrk.lua"
+PASSWORD = "Bench-Tanggap-2026"
+
+# The read endpoints: name, path and the role whose token is sent.
+READS = [
+    # The list filtered by status and sorted by deadline, as the central admin.
+    ("list_central", "/api/v1/complaints?status=dispatched&sort=due_at", "admin"),
+    # The list filtered by agency, within a liaison admin's scope.
+    ("list_liaison", "/api/v1/complaints?agency=PUPR", "liaison"),
+    ("search", "/api/v1/complaints?q=drainase", "admin"),
+]
+READ_CONNECTIONS = [1, 8]
+INTAKE_CONNECTIONS = [1, 8, 64]
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return {
+        "nproc": os.cpu_count(),
+        "memory_mb": memory_kb // 1024,
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "wrk": (wrk_version.stdout or wrk_version.stderr).splitlines()[0],
+    }
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(base, timeout=600.0):
+    """Polls /readyz until it returns 200, and returns the seconds that took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"{base} did not become ready within {timeout} s")
+
+
+def memory_kb(pid):
+    """Returns VmRSS and VmHWM (peak resident set) of a process, in kB."""
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    return values
+
+
+def stop(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wrk(base, path, method, token, connections, seconds, max_requests):
+    threads = min(2, connections)
+    env = dict(os.environ)
+    env.update(
+        BENCH_TOKEN=token or "",
+        BENCH_METHOD=method,
+        BENCH_PATH=path,
+        BENCH_MAX_REQUESTS=str(max(1, max_requests // threads)),
+    )
+    command = [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+        "--timeout", "10s", "-s", str(WRK_SCRIPT), base + path,
+    ]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    line = next((l for l in output.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result: {output.stdout}\n{output.stderr}")
+    raw = json.loads(line[len("RESULT "):])
+    seconds_run = raw["duration_us"] / 1e6
+    return {
+        "connections": connections,
+        "requests": raw["requests"],
+        "seconds": round(seconds_run, 3),
+        "requests_per_second": round(raw["requests"] / seconds_run, 1),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "max_ms": raw["max_us"] / 1000,
+        "errors": raw["errors_connect"] + raw["errors_read"] + raw["errors_write"] + raw["errors_timeout"],
+        "non_2xx": raw["errors_status"],
+    }
+
+
+def tanggap(url, *args, env_extra=None, check=True):
+    env = dict(os.environ, TANGGAP_DATABASE_URL=url, TANGGAP_LOG="warn", TANGGAP_PASSWORD=PASSWORD)
+    env.pop("TANGGAP_CONFIG", None)
+    if env_extra:
+        env.update(env_extra)
+    result = subprocess.run([str(TANGGAP), *args], env=env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"tanggap {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def database_url(backend, size, pg_admin_url):
+    if backend == "sqlite":
+        return f"sqlite://{WORK / f'sqlite-{size}.db'}"
+    base, _, _ = pg_admin_url.rpartition("/")
+    return f"{base}/tanggap_bench_{size}"
+
+
+def psql(admin_url, sql):
+    subprocess.run(["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True,
+                   capture_output=True)
+
+
+def prepare(backend, size, args):
+    """Creates the database of one backend and size unless a previous run
+    left it; returns its state (tokens, generation time)."""
+    state_file = WORK / f"{backend}-{size}.json"
+    url = database_url(backend, size, args.pg_url)
+    if state_file.exists() and not args.fresh:
+        state = json.loads(state_file.read_text())
+        state["reused"] = True
+        return url, state
+    log(f"{backend} {size}: generating the database")
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{WORK / f'sqlite-{size}.db'}{suffix}").unlink(missing_ok=True)
+    else:
+        psql(args.pg_url, f"DROP DATABASE IF EXISTS tanggap_bench_{size} WITH (FORCE)")
+        psql(args.pg_url, f"CREATE DATABASE tanggap_bench_{size}")
+    tanggap(url, "seed")
+    started = time.monotonic()
+    generated = tanggap(url, "demo", "generate", "--complaints", str(size), "--seed", "1",
+                        "--years", "3")
+    generate_seconds = time.monotonic() - started
+    tanggap(url, "user", "add", "bench.admin", "--role", "central_admin")
+    tanggap(url, "user", "add", "bench.pupr", "--role", "liaison_admin", "--agency", "PUPR")
+    state = {
+        "admin": tanggap(url, "token", "add", "bench.admin", "--name", "bench").stdout.strip(),
+        "liaison": tanggap(url, "token", "add", "bench.pupr", "--name", "bench").stdout.strip(),
+        "generate_seconds": round(generate_seconds, 2),
+        "generate_output": generated.stdout.strip().splitlines()[-2:],
+    }
+    state_file.write_text(json.dumps(state, indent=2))
+    state["reused"] = False
+    return url, state
+
+
+def measure_server(backend, size, url, state, args):
+    config = WORK / "bench.toml"
+    config.write_text("# Written by bench/bench.py.\nsweep_interval_seconds = 3600\nsecure_cookies = false\n")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, TANGGAP_DATABASE_URL=url, TANGGAP_LOG="warn", TANGGAP_CONFIG=str(config))
+    log_file = open(WORK / f"server-{backend}-{size}.log", "w")
+    server = subprocess.Popen([str(TANGGAP), "serve", "--bind", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=log_file)
+    result = {"backend": backend, "size": size}
+    try:
+        result["startup_seconds"] = round(wait_ready(base), 3)
+        # The first lifecycle sweep runs at start; let it finish before measuring.
+        time.sleep(3)
+        result["memory_idle_kb"] = memory_kb(server.pid)
+        operations = []
+        for name, path, role in READS:
+            for connections in READ_CONNECTIONS:
+                log(f"{backend} {size}: {name} with {connections} connections")
+                run = wrk(base, path, "GET", state[role], connections, args.seconds, args.max_requests)
+                run["operation"] = name
+                operations.append(run)
+        for connections in INTAKE_CONNECTIONS:
+            log(f"{backend} {size}: intake with {connections} connections")
+            run = wrk(base, "/api/v1/complaints", "POST", state["admin"], connections, args.seconds,
+                      args.max_requests)
+            run["operation"] = "intake"
+            operations.append(run)
+        result["memory_after_load_kb"] = memory_kb(server.pid)
+        result["operations"] = operations
+    finally:
+        stop(server)
+        log_file.close()
+
+    raw = []
+    for clients in INTAKE_CONNECTIONS:
+        log(f"{backend} {size}: raw insert with {clients} clients")
+        output = subprocess.run(
+            [str(BASELINE), "raw-insert", "--database-url", url, "--clients", str(clients),
+             "--seconds", str(args.seconds), "--max-rows", str(args.max_requests)],
+            capture_output=True, text=True, check=True)
+        raw.append(json.loads(output.stdout.strip().splitlines()[-1]))
+    result["raw_insert"] = raw
+    result["generate_seconds"] = state["generate_seconds"]
+    result["generate_output"] = state.get("generate_output")
+    result["database_reused"] = state["reused"]
+    return result
+
+
+def measure_http_baseline(args):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(BASELINE), "http", "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = []
+    try:
+        wait_ready(base, timeout=30)
+        for connections in READ_CONNECTIONS:
+            run = wrk(base, "/api/v1/complaints", "GET", None, connections, args.seconds, args.max_requests)
+            run["operation"] = "get"
+            runs.append(run)
+        for connections in INTAKE_CONNECTIONS:
+            run = wrk(base, "/api/v1/complaints", "POST", None, connections, args.seconds, args.max_requests)
+            run["operation"] = "post"
+            runs.append(run)
+        runs.append({"operation": "memory_after_load_kb", **memory_kb(server.pid)})
+    finally:
+        stop(server)
+    return runs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k and 100k complaints, 5 s per load run")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--sizes", help="comma-separated complaint counts; overrides the mode's sizes")
+    parser.add_argument("--seconds", type=int, help="length of each load run in seconds")
+    parser.add_argument("--max-requests", type=int, default=100_000,
+                        help="upper bound of requests (and raw inserts) per load run")
+    parser.add_argument("--fresh", action="store_true", help="regenerate databases left by earlier runs")
+    parser.add_argument("--pg-url", default=os.environ.get(
+        "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server on which the harness creates its tanggap_bench_<size> databases")
+    args = parser.parse_args()
+    mode = "quick" if args.quick else "full"
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
+        [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    if args.seconds is None:
+        args.seconds = 5 if args.quick else 15
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+
+    WORK.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    report = {
+        "mode": mode,
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "seconds_per_run": args.seconds,
+        "max_requests_per_run": args.max_requests,
+        "command": " ".join(["bench/run.sh", *sys.argv[1:]]),
+    }
+    if "postgres" in backends:
+        version = subprocess.run(["psql", args.pg_url, "-At", "-c", "SHOW server_version"],
+                                 capture_output=True, text=True, check=True)
+        report["machine"]["postgresql"] = version.stdout.strip()
+    log("bare HTTP baseline")
+    report["http_baseline"] = measure_http_baseline(args)
+    report["runs"] = []
+    for backend in backends:
+        for size in sizes:
+            url, state = prepare(backend, size, args)
+            report["runs"].append(measure_server(backend, size, url, state, args))
+            out = RESULTS / f"{mode}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+            out.write_text(json.dumps(report, indent=2) + "\n")
+    log(f"results written to {out}")
+
+
+if __name__ == "__main__":
+    main()
