@@ -43,7 +43,12 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'tanggap-e2e-'));
   const port = await freePort();
   const child = spawn(BINARY, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], {
-    env: { ...process.env, TANGGAP_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, TANGGAP_LOG: 'warn' },
+    env: {
+      ...process.env,
+      TANGGAP_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
+      TANGGAP_UPLOAD_DIR: join(dir, 'files'),
+      TANGGAP_LOG: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
