@@ -152,6 +152,28 @@ describe('staff application', { skip: skip ?? false }, () => {
     await page.context().close();
   });
 
+  test('central admin dispatches several complaints and exports the list', async () => {
+    const page = await newPage(browser);
+    await signIn(page, server.base, 'admin.utama');
+    await page.goto(`${server.base}/pengaduan?status=verified,returned`);
+    const boxes = page.locator('input[name=ids]');
+    const selected = await boxes.count();
+    assert.ok(selected >= 1, 'the demo has verified or returned complaints');
+    for (let i = 0; i < selected; i += 1) await boxes.nth(i).check();
+    await page.selectOption('#bulk-lead', 'DISHUB');
+    await page.click('#bulk-form button[type=submit]');
+    assert.match(await page.textContent('.flash'), new RegExp(`${selected} pengaduan terdisposisi; 0 gagal`));
+    await assertAccessible(page, 'list after bulk dispatch');
+
+    const csv = await page.request.get(`${server.base}/pengaduan/ekspor.csv`);
+    assert.equal(csv.status(), 200);
+    assert.match(csv.headers()['content-type'], /text\/csv/);
+    const text = await csv.text();
+    assert.match(text, /^\ufeffNomor,Diterima,Kanal/);
+    assert.doesNotMatch(text, /Rahmat Hidayat|0812-5555-0101/);
+    await page.context().close();
+  });
+
   test('pages fit a 360 px phone and switch to English', async () => {
     const page = await newPage(browser, { width: 360, height: 740 });
     await signIn(page, server.base, 'admin.utama');

@@ -11,7 +11,9 @@ pub mod calendar;
 pub mod complaint;
 pub mod lifecycle;
 pub mod role;
+pub mod sop;
 pub mod standards;
+pub mod totp;
 pub mod validate;
 
 pub use calendar::WorkingCalendar;

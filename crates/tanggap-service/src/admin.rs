@@ -244,7 +244,56 @@ impl Services {
     }
 
     /// The time standards in force, for display.
-    pub fn time_standards(&self) -> &tanggap_core::TimeStandards {
-        &self.config.standards
+    pub fn time_standards(&self) -> std::sync::Arc<tanggap_core::TimeStandards> {
+        self.standards()
+    }
+
+    /// Saves new time standards. Deadlines already computed keep their
+    /// value; every deadline computed from now on uses the new standards.
+    pub async fn save_time_standards(
+        &self,
+        principal: &Principal,
+        standards: tanggap_core::TimeStandards,
+    ) -> Result<(), ServiceError> {
+        require(principal, &[Role::SystemAdmin])?;
+        let r = &standards.resolution_days;
+        let fields = [
+            ("verification_days", standards.verification_days),
+            ("followup_days", standards.followup_days),
+            ("resolution_days.information_request", r.information_request),
+            ("resolution_days.aspiration", r.aspiration),
+            ("resolution_days.complaint", r.complaint),
+            (
+                "resolution_days.supervised_complaint",
+                r.supervised_complaint,
+            ),
+            ("auto_close_days", standards.auto_close_days),
+            ("hold_expiry_days", standards.hold_expiry_days),
+            ("reopened_response_days", standards.reopened_response_days),
+            ("reminder_days_before", standards.reminder_days_before),
+        ];
+        let errors: Vec<FieldError> = fields
+            .iter()
+            .filter(|(name, days)| *days > 365 || (*days == 0 && *name != "reminder_days_before"))
+            .map(|(name, _)| FieldError::new(*name, "out_of_range"))
+            .collect();
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let value =
+            serde_json::to_string(&standards).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.store
+            .put_setting(
+                crate::reference::TIME_STANDARDS_SETTING,
+                &value,
+                audit(
+                    principal,
+                    "settings.time_standards",
+                    "settings:time_standards".into(),
+                    json!(standards),
+                ),
+            )
+            .await?;
+        self.reload_reference().await
     }
 }

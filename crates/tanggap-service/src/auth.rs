@@ -235,6 +235,100 @@ impl Services {
         Ok(())
     }
 
+    /// Starts turning on two-factor sign-in: makes a new secret and returns
+    /// it (base32) with the `otpauth://` URI for the authenticator app. It
+    /// takes effect only after [`Self::confirm_totp`].
+    pub async fn begin_totp(
+        &self,
+        principal: &Principal,
+    ) -> Result<(String, String), ServiceError> {
+        let mut secret = [0u8; 20];
+        getrandom::fill(&mut secret)
+            .map_err(|e| ServiceError::Internal(format!("random number generator failed: {e}")))?;
+        let encoded = tanggap_core::totp::encode_secret(&secret);
+        self.store
+            .set_totp_pending(principal.user_id, Some(&encoded))
+            .await?;
+        let uri = tanggap_core::totp::provisioning_uri(
+            &format!("Tanggap {}", self.config.tracking_prefix),
+            &principal.username,
+            &secret,
+        );
+        Ok((encoded, uri))
+    }
+
+    /// Turns two-factor sign-in on once the user proves the app shows the
+    /// right code for the pending secret.
+    pub async fn confirm_totp(
+        &self,
+        principal: &Principal,
+        code: &str,
+    ) -> Result<(), ServiceError> {
+        let user = self
+            .store
+            .get_user(principal.user_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        let pending = user
+            .totp_pending_secret
+            .ok_or_else(|| ServiceError::field("code", "totp_not_started"))?;
+        let valid = tanggap_core::totp::decode_secret(&pending)
+            .and_then(|secret| tanggap_core::totp::verify(&secret, code, now().as_second()))
+            .is_some();
+        if !valid {
+            return Err(ServiceError::field("code", "wrong_code"));
+        }
+        let audit = AuditDraft {
+            at_micros: micros(now()),
+            actor: principal.actor().audit_id(),
+            action: "user.totp_enabled".into(),
+            entity: format!("user:{}", user.id),
+            details: json!({}),
+        };
+        self.store.set_totp(user.id, Some(&pending), audit).await?;
+        Ok(())
+    }
+
+    /// Turns two-factor sign-in off; needs a current code from the app.
+    pub async fn disable_totp(
+        &self,
+        principal: &Principal,
+        code: &str,
+    ) -> Result<(), ServiceError> {
+        let user = self
+            .store
+            .get_user(principal.user_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        let Some(secret) = user.totp_secret else {
+            return Ok(());
+        };
+        let valid = tanggap_core::totp::decode_secret(&secret)
+            .and_then(|secret| tanggap_core::totp::verify(&secret, code, now().as_second()))
+            .is_some();
+        if !valid {
+            return Err(ServiceError::field("code", "wrong_code"));
+        }
+        let audit = AuditDraft {
+            at_micros: micros(now()),
+            actor: principal.actor().audit_id(),
+            action: "user.totp_disabled".into(),
+            entity: format!("user:{}", user.id),
+            details: json!({}),
+        };
+        self.store.set_totp(user.id, None, audit).await?;
+        Ok(())
+    }
+
+    /// Tells whether the user signs in with an authenticator code.
+    pub async fn totp_enabled(&self, principal: &Principal) -> Result<bool, ServiceError> {
+        Ok(self
+            .store
+            .get_user(principal.user_id)
+            .await?
+            .is_some_and(|u| u.totp_secret.is_some()))
+    }
+
     /// Changes the signed-in user's own password after checking the current one.
     pub async fn change_own_password(
         &self,
@@ -258,7 +352,12 @@ impl Services {
     ///
     /// After `lockout_failures` wrong passwords in a row the account is
     /// locked for `lockout_minutes`, even for the right password.
-    pub async fn login(&self, username: &str, password: &str) -> Result<Session, ServiceError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<Session, ServiceError> {
         let at = now();
         let Some(user) = self.store.find_user(username.trim()).await? else {
             verify_password(password, &DUMMY_HASH);
@@ -294,6 +393,28 @@ impl Services {
                     .await?;
             }
             return Err(ServiceError::InvalidCredentials);
+        }
+        if let Some(secret) = &user.totp_secret {
+            let code = code.map(str::trim).filter(|c| !c.is_empty());
+            let Some(code) = code else {
+                return Err(ServiceError::TotpRequired);
+            };
+            let step = tanggap_core::totp::decode_secret(secret)
+                .and_then(|secret| tanggap_core::totp::verify(&secret, code, at.as_second()));
+            let fresh = match step {
+                Some(step) => self.store.use_totp_step(user.id, step).await?,
+                None => false,
+            };
+            if !fresh {
+                // A wrong or replayed code counts like a wrong password.
+                let failures = user.failed_logins + 1;
+                let locked_until = (failures >= self.config.lockout_failures)
+                    .then(|| micros(at + SignedDuration::from_mins(self.config.lockout_minutes)));
+                self.store
+                    .record_login_failure(user.id, locked_until)
+                    .await?;
+                return Err(ServiceError::InvalidCredentials);
+            }
         }
         self.store.record_login_success(user.id).await?;
         let token = random_hex(32)?;

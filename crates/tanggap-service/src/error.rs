@@ -13,6 +13,9 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// The account uses two-factor sign-in and no code was given.
+    #[error("authenticator code required")]
+    TotpRequired,
     #[error("account locked until {until}")]
     AccountLocked { until: jiff::Timestamp },
     /// The role may not use this function at all. Complaints outside the
@@ -46,6 +49,7 @@ impl ServiceError {
         match self {
             ServiceError::Unauthenticated => "unauthenticated",
             ServiceError::InvalidCredentials => "invalid_credentials",
+            ServiceError::TotpRequired => "totp_required",
             ServiceError::AccountLocked { .. } => "account_locked",
             ServiceError::Forbidden => "forbidden",
             ServiceError::NotFound { .. } => "not_found",

@@ -232,7 +232,7 @@ impl Services {
         let options = checked(options)?;
         let first_id = self.store.max_complaint_id().await? + 1;
         let calendar = self.calendar();
-        let standards = self.config.standards.clone();
+        let standards = (*self.standards()).clone();
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<GeneratedComplaint>>(2);
         let producer = {
             let options = options.clone();

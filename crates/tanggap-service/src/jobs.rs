@@ -79,10 +79,13 @@ impl Services {
         // lies `reminder_days_before` working days ahead.
         let calendar = self.calendar();
         let today = calendar.effective_date(calendar.local_date(at));
-        let horizon = calendar.end_of_day(
-            calendar.add_working_days(today, self.config.standards.reminder_days_before),
-        );
-        for id in self.store.due_before(micros(horizon), SWEEP_BATCH).await? {
+        let horizon = calendar
+            .end_of_day(calendar.add_working_days(today, self.standards().reminder_days_before));
+        for id in self
+            .store
+            .due_before(micros(horizon), micros(at), SWEEP_BATCH)
+            .await?
+        {
             let Some(c) = self.store.get_complaint(id).await? else {
                 continue;
             };

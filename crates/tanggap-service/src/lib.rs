@@ -64,6 +64,8 @@ pub struct Services {
     /// Rebuilt whenever holidays change.
     pub(crate) calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     pub(crate) reference: Arc<RwLock<Arc<reference::ReferenceCache>>>,
+    /// The configured time standards, or those an administrator saved.
+    pub(crate) standards: Arc<RwLock<Arc<TimeStandards>>>,
 }
 
 impl Services {
@@ -73,9 +75,10 @@ impl Services {
         let calendar = WorkingCalendar::new(config.time_zone.clone(), []);
         let services = Self {
             store,
-            config: Arc::new(config),
+            config: Arc::new(config.clone()),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             reference: Arc::new(RwLock::new(Arc::new(reference::ReferenceCache::default()))),
+            standards: Arc::new(RwLock::new(Arc::new(config.standards.clone()))),
         };
         services.reload_reference().await?;
         Ok(services)
@@ -109,12 +112,21 @@ impl Services {
             .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
     }
 
+    /// The time standards in force.
+    pub fn standards(&self) -> Arc<TimeStandards> {
+        self.standards
+            .read()
+            .map(|s| Arc::clone(&s))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
     /// Runs `f` with the lifecycle context of the current calendar.
     pub(crate) fn with_context<T>(&self, f: impl FnOnce(Context<'_>) -> T) -> T {
         let calendar = self.calendar();
+        let standards = self.standards();
         f(Context {
             calendar: &calendar,
-            standards: &self.config.standards,
+            standards: &standards,
         })
     }
 

@@ -13,6 +13,9 @@ use std::sync::Arc;
 use tanggap_core::WorkingCalendar;
 use tanggap_store::{Agency, AuditDraft, Category, Holiday, Region, micros};
 
+/// Name of the setting that holds the time standards saved in the application.
+pub(crate) const TIME_STANDARDS_SETTING: &str = "time_standards";
+
 /// What requests are checked against.
 #[derive(Debug, Default)]
 pub struct ReferenceCache {
@@ -243,6 +246,19 @@ impl Services {
                 .collect(),
             region_names: regions.into_iter().map(|r| (r.code, r.name)).collect(),
         };
+        // Time standards saved by an administrator replace the configured ones.
+        if let Some(saved) = self.store.get_setting(TIME_STANDARDS_SETTING).await? {
+            match serde_json::from_str::<tanggap_core::TimeStandards>(&saved) {
+                Ok(standards) => {
+                    if let Ok(mut slot) = self.standards.write() {
+                        *slot = Arc::new(standards);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "saved time standards are invalid; using the configured ones")
+                }
+            }
+        }
         if let Ok(mut slot) = self.calendar.write() {
             *slot = Arc::new(calendar);
         }

@@ -100,6 +100,12 @@ pub struct UserRecord {
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
     pub created_at: i64,
+    /// Base32 authenticator secret when two-factor sign-in is on.
+    pub totp_secret: Option<String>,
+    /// A secret shown to the user but not yet confirmed with a code.
+    pub totp_pending_secret: Option<String>,
+    /// The last time step whose code was accepted.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -343,12 +349,25 @@ pub trait Store: AttachmentStore + Send + Sync + 'static {
         now: i64,
         limit: i64,
     ) -> Result<Vec<ComplaintId>>;
-    /// Ids of open complaints whose current deadline falls before `until`.
-    async fn due_before(&self, until: i64, limit: i64) -> Result<Vec<ComplaintId>>;
+    /// Ids of complaints whose current deadline falls before `until` and
+    /// that have no alert yet at their current level (overdue when the
+    /// deadline is at or before `now`, a reminder otherwise), earliest first.
+    async fn due_before(&self, until: i64, now: i64, limit: i64) -> Result<Vec<ComplaintId>>;
     async fn count_complaints(&self) -> Result<i64>;
     /// Activates or deactivates a staff account; a deactivated account
     /// cannot sign in and its sessions end.
     async fn set_user_active(&self, user_id: i64, active: bool, audit: AuditDraft) -> Result<()>;
+    /// Returns a setting's JSON value, if it was ever saved.
+    async fn get_setting(&self, name: &str) -> Result<Option<String>>;
+    /// Saves a setting's JSON value.
+    async fn put_setting(&self, name: &str, value: &str, audit: AuditDraft) -> Result<()>;
+    /// Stores a new authenticator secret awaiting confirmation.
+    async fn set_totp_pending(&self, user_id: i64, secret: Option<&str>) -> Result<()>;
+    /// Turns two-factor sign-in on with `secret`, or off with `None`.
+    async fn set_totp(&self, user_id: i64, secret: Option<&str>, audit: AuditDraft) -> Result<()>;
+    /// Records that the code of `step` was used; `false` when that step or
+    /// a later one was used before (a replayed code).
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool>;
     /// Removes a holiday entered by mistake.
     async fn delete_holiday(&self, day: jiff::civil::Date, audit: AuditDraft) -> Result<bool>;
     /// Audit entries newest first, optionally only those whose action starts

@@ -352,6 +352,9 @@ macro_rules! impl_store {
                 failed_logins: i64::from(failed),
                 locked_until: row.try_get("locked_until")?,
                 created_at: row.try_get("created_at")?,
+                totp_secret: row.try_get("totp_secret")?,
+                totp_pending_secret: row.try_get("totp_pending_secret")?,
+                totp_last_step: row.try_get("totp_last_step")?,
             })
         }
 
@@ -448,9 +451,23 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        fn push_filters(qb: &mut QueryBuilder<'_, $db>, f: &ComplaintFilter) {
+        /// Adds the filter's conditions. `counting` picks the agency-scope
+        /// form for a COUNT: IN over the agency index reads only the
+        /// agency's rows, while a page query does better with EXISTS, which
+        /// lets it walk the deadline index and stop after one page.
+        fn push_filters(qb: &mut QueryBuilder<'_, $db>, f: &ComplaintFilter, counting: bool) {
             match &f.scope {
                 Scope::All => {}
+                Scope::Agency(agency) if counting => {
+                    qb.push(" AND (c.registered_by_agency = ")
+                        .push_bind(agency.clone())
+                        .push(
+                            " OR c.id IN (SELECT ca.complaint_id FROM complaint_agencies ca \
+                             WHERE ca.agency_code = ",
+                        )
+                        .push_bind(agency.clone())
+                        .push("))");
+                }
                 Scope::Agency(agency) => {
                     qb.push(" AND (c.registered_by_agency = ")
                         .push_bind(agency.clone())
@@ -474,12 +491,18 @@ macro_rules! impl_store {
                 qb.push(")");
             }
             if let Some(agency) = &f.agency {
-                qb.push(
-                    " AND EXISTS (SELECT 1 FROM complaint_agencies fa \
-                     WHERE fa.complaint_id = c.id AND fa.agency_code = ",
-                )
-                .push_bind(agency.clone())
-                .push(")");
+                if counting {
+                    qb.push(
+                        " AND c.id IN (SELECT fa.complaint_id FROM complaint_agencies fa \
+                         WHERE fa.agency_code = ",
+                    );
+                } else {
+                    qb.push(
+                        " AND EXISTS (SELECT 1 FROM complaint_agencies fa \
+                         WHERE fa.complaint_id = c.id AND fa.agency_code = ",
+                    );
+                }
+                qb.push_bind(agency.clone()).push(")");
             }
             if let Some(t) = f.complaint_type {
                 qb.push(" AND c.complaint_type = ").push_bind(t.code());
@@ -1048,14 +1071,14 @@ macro_rules! impl_store {
                 let mut count = QueryBuilder::<$db>::new(
                     "SELECT COUNT(*) FROM complaints c WHERE 1 = 1",
                 );
-                push_filters(&mut count, filter);
+                push_filters(&mut count, filter, true);
                 let total: i64 = count
                     .build_query_scalar()
                     .fetch_one(&self.read)
                     .await?;
 
                 let mut select = QueryBuilder::<$db>::new("SELECT c.* FROM complaints c WHERE 1 = 1");
-                push_filters(&mut select, filter);
+                push_filters(&mut select, filter, false);
                 select.push(match filter.sort {
                     Sort::DueAt => " ORDER BY c.due_at ASC NULLS LAST, c.id ASC",
                     Sort::ReceivedNewest => " ORDER BY c.received_at DESC, c.id DESC",
@@ -1104,11 +1127,17 @@ macro_rules! impl_store {
                 Ok(ids.into_iter().map(ComplaintId).collect())
             }
 
-            async fn due_before(&self, until: i64, limit: i64) -> Result<Vec<ComplaintId>> {
+            async fn due_before(&self, until: i64, now: i64, limit: i64) -> Result<Vec<ComplaintId>> {
+                // Complaints already alerted at their level are skipped, so a
+                // backlog larger than `limit` is worked through sweep by sweep.
                 let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM complaints WHERE due_at < $1 ORDER BY due_at LIMIT $2",
+                    "SELECT c.id FROM complaints c WHERE c.due_at < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM deadline_alerts a WHERE a.complaint_id = c.id \
+                      AND a.due_at = c.due_at AND a.overdue = (c.due_at <= $2)) \
+                     ORDER BY c.due_at LIMIT $3",
                 )
                 .bind(until)
+                .bind(now)
                 .bind(limit)
                 .fetch_all(&self.read)
                 .await?;
@@ -1146,6 +1175,71 @@ macro_rules! impl_store {
                 append_audit_tx(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn get_setting(&self, name: &str) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                    .bind(name.to_owned())
+                    .fetch_optional(&self.read)
+                    .await?)
+            }
+
+            async fn put_setting(&self, name: &str, value: &str, audit: AuditDraft) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(name.to_owned())
+                .bind(value.to_owned())
+                .bind(audit.at_micros)
+                .execute(&mut *tx)
+                .await?;
+                append_audit_tx(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_totp_pending(&self, user_id: i64, secret: Option<&str>) -> Result<()> {
+                sqlx::query("UPDATE users SET totp_pending_secret = $1 WHERE id = $2")
+                    .bind(secret.map(str::to_owned))
+                    .bind(user_id)
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_totp(&self, user_id: i64, secret: Option<&str>, audit: AuditDraft) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE users SET totp_secret = $1, totp_pending_secret = NULL, \
+                     totp_last_step = NULL WHERE id = $2",
+                )
+                .bind(secret.map(str::to_owned))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit_tx(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+                let changed = sqlx::query(
+                    "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+                     AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                )
+                .bind(step)
+                .bind(user_id)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(changed > 0)
             }
 
             async fn delete_holiday(&self, day: jiff::civil::Date, audit: AuditDraft) -> Result<bool> {
@@ -1210,7 +1304,7 @@ macro_rules! impl_store {
                 let mut qb = QueryBuilder::<$db>::new(format!(
                     "SELECT {column} AS k, COUNT(*) AS n FROM complaints c WHERE 1 = 1"
                 ));
-                push_filters(&mut qb, filter);
+                push_filters(&mut qb, filter, true);
                 qb.push(format!(" GROUP BY {column} ORDER BY n DESC, k"));
                 let rows = qb.build().fetch_all(&self.read).await?;
                 rows.iter()

@@ -353,3 +353,36 @@ async fn jobs_are_claimed_once_and_retried() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn alerted_complaints_leave_the_backlog() {
+    for_each_backend(|store| async move {
+        let mut ids = Vec::new();
+        for body in ["Satu", "Dua", "Tiga"] {
+            let InsertOutcome::Created(c) = insert(&store, &complaint(body), None).await else {
+                panic!("expected a new complaint");
+            };
+            ids.push(c.id);
+        }
+        let due = tanggap_store::micros(at("2026-02-05T16:00:00Z"));
+        let now = due + 1;
+        assert_eq!(store.due_before(now, now, 2).await.expect("due"), ids[..2]);
+
+        let mut alert = event(Action::Escalation, Status::Received);
+        alert.visibility = Visibility::Internal;
+        let recorded = store
+            .record_deadline_alert(ids[0], "verification", due, &alert, audit("alert"))
+            .await
+            .expect("alert");
+        assert!(recorded);
+        assert!(
+            !store
+                .record_deadline_alert(ids[0], "verification", due, &alert, audit("alert"))
+                .await
+                .expect("alert again")
+        );
+        // The first is alerted, so the next batch reaches the third.
+        assert_eq!(store.due_before(now, now, 2).await.expect("due"), ids[1..]);
+    })
+    .await;
+}

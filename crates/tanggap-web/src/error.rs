@@ -173,7 +173,9 @@ impl ApiError {
         match self {
             ApiError::Service(e) => {
                 let status = match e {
-                    S::Unauthenticated | S::InvalidCredentials => StatusCode::UNAUTHORIZED,
+                    S::Unauthenticated | S::InvalidCredentials | S::TotpRequired => {
+                        StatusCode::UNAUTHORIZED
+                    }
                     S::AccountLocked { .. } => StatusCode::LOCKED,
                     S::Forbidden => StatusCode::FORBIDDEN,
                     S::NotFound { .. } => StatusCode::NOT_FOUND,

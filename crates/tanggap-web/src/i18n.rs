@@ -89,7 +89,7 @@ impl Lang {
     pub fn has(self, key: &str) -> bool {
         let args: HashMap<Cow<'static, str>, FluentValue> = [
             "limit", "until", "action", "status", "current", "detail", "name", "total", "page",
-            "pages", "days", "rating", "missing", "tracking", "secret",
+            "pages", "days", "rating", "missing", "tracking", "secret", "ok", "failed", "value",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))

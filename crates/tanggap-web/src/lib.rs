@@ -26,6 +26,20 @@ pub struct WebConfig {
     /// Marks the session cookie `Secure`; turn off only for plain-HTTP
     /// development on localhost.
     pub secure_cookies: bool,
+    /// URL template of the map tiles, e.g.
+    /// `https://{s}.tile.example.org/{z}/{x}/{y}.png`. `None` shows the
+    /// kelurahan boundary and the pin on a blank background.
+    pub map_tile_url: Option<String>,
+}
+
+impl WebConfig {
+    /// Checks the configuration, so a bad tile URL stops the server at start.
+    pub fn validate(&self) -> Result<(), String> {
+        match &self.map_tile_url {
+            Some(url) => ui::map::tile_source(url).map(|_| ()),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -36,6 +50,7 @@ pub(crate) struct AppState {
 
 /// Builds the application's router.
 pub fn router(services: Services, config: WebConfig) -> Router {
+    let policy = ui::SecurityPolicy::new(&config);
     let state = AppState { services, config };
     let pages = ui::routes().layer(axum::middleware::from_fn(ui::csrf_cookie));
     Router::new()
@@ -44,7 +59,10 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .fallback(ui::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::localise_problems))
-        .layer(axum::middleware::from_fn(ui::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            ui::security_headers,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -156,6 +156,10 @@ struct FileConfig {
     /// Marks the session cookie Secure; default true except in demo mode.
     secure_cookies: Option<bool>,
     time_standards: Option<TimeStandards>,
+    /// Directory of uploaded files; TANGGAP_UPLOAD_DIR overrides it.
+    upload_dir: Option<PathBuf>,
+    /// Map tile URL template; unset shows maps without tiles.
+    map_tile_url: Option<String>,
 }
 
 struct Settings {
@@ -163,6 +167,7 @@ struct Settings {
     bind: SocketAddr,
     sweep_interval: Duration,
     secure_cookies: Option<bool>,
+    map_tile_url: Option<String>,
     service: ServiceConfig,
 }
 
@@ -187,6 +192,12 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     if let Some(standards) = file.time_standards {
         service.standards = standards;
     }
+    if let Some(dir) = std::env::var_os("TANGGAP_UPLOAD_DIR")
+        .map(PathBuf::from)
+        .or(file.upload_dir)
+    {
+        service.upload_dir = dir;
+    }
     Ok(Settings {
         database_url: cli
             .database_url
@@ -198,6 +209,7 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         sweep_interval: Duration::from_secs(file.sweep_interval_seconds.unwrap_or(60).max(1)),
         secure_cookies: file.secure_cookies,
+        map_tile_url: file.map_tile_url.filter(|url| !url.trim().is_empty()),
         service,
     })
 }
@@ -481,7 +493,9 @@ async fn serve(settings: Settings, bind: Option<SocketAddr>, demo: bool) -> anyh
 
     let web_config = tanggap_web::WebConfig {
         secure_cookies: settings.secure_cookies.unwrap_or(!demo),
+        map_tile_url: settings.map_tile_url.clone(),
     };
+    web_config.validate().map_err(anyhow::Error::msg)?;
     let app = tanggap_web::router(services.clone(), web_config);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -9,6 +9,7 @@ use tanggap_service::reference::ReferenceData;
 use tanggap_service::{ServiceConfig, Services};
 use tanggap_store::testing::{TestDatabase, backends};
 
+mod attachments;
 mod process;
 
 const PASSWORD: &str = "kata-sandi-uji-123";
@@ -25,15 +26,20 @@ struct App {
     services: Services,
     db: Option<TestDatabase>,
     server: tokio::task::JoinHandle<()>,
+    /// Upload directory of this server, removed when the test ends.
+    _uploads: tempfile::TempDir,
 }
 
 impl App {
     async fn spawn(kind: &str) -> App {
         let db = TestDatabase::create(kind).await.expect("test database");
         let store = db.store().await.expect("store");
-        let services = Services::new(store, ServiceConfig::default())
-            .await
-            .expect("services");
+        let uploads = tempfile::tempdir().expect("upload directory");
+        let config = ServiceConfig {
+            upload_dir: uploads.path().to_owned(),
+            ..ServiceConfig::default()
+        };
+        let services = Services::new(store, config).await.expect("services");
         services.seed_reference(REFERENCE).await.expect("seed");
         let users: &[(&str, Role, Option<&str>)] = &[
             ("admin", Role::CentralAdmin, None),
@@ -57,6 +63,7 @@ impl App {
             services.clone(),
             tanggap_web::WebConfig {
                 secure_cookies: false,
+                map_tile_url: None,
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -71,6 +78,7 @@ impl App {
             services,
             db: Some(db),
             server,
+            _uploads: uploads,
         }
     }
 

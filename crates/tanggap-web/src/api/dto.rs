@@ -39,6 +39,8 @@ pub(crate) struct FieldProblem {
 pub(crate) struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The authenticator code, for accounts with two-factor sign-in.
+    pub code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

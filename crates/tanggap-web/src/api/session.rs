@@ -32,7 +32,11 @@ pub(crate) async fn login(
 ) -> Result<Response, ApiError> {
     let session = state
         .services
-        .login(&request.username, &request.password)
+        .login(
+            &request.username,
+            &request.password,
+            request.code.as_deref(),
+        )
         .await?;
     let max_age = state.services.config().session_hours * 3600;
     let mut response = Json(UserDto::from(&session.principal)).into_response();

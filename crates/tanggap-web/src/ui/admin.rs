@@ -56,7 +56,8 @@ pub(crate) struct AdminPage {
     pub agencies: Vec<Agency>,
     pub categories: Vec<CategoryRow>,
     pub holidays: Vec<HolidayRow>,
-    pub standards: Vec<(String, u32)>,
+    /// (form field name, label, working days).
+    pub standards: Vec<(&'static str, String, u32)>,
     pub roles: Vec<Opt>,
     pub agency_options: Vec<Opt>,
     pub holiday_kinds: Vec<Opt>,
@@ -232,32 +233,58 @@ async fn page(
                 .collect();
         }
         _ => {
-            let t = s.time_standards();
-            let r = &t.resolution_days;
-            page.standards = [
-                ("standard-verification_days", t.verification_days),
-                ("standard-followup_days", t.followup_days),
-                (
-                    "standard-resolution-information_request",
-                    r.information_request,
-                ),
-                ("standard-resolution-aspiration", r.aspiration),
-                ("standard-resolution-complaint", r.complaint),
-                (
-                    "standard-resolution-supervised_complaint",
-                    r.supervised_complaint,
-                ),
-                ("standard-auto_close_days", t.auto_close_days),
-                ("standard-hold_expiry_days", t.hold_expiry_days),
-                ("standard-reopened_response_days", t.reopened_response_days),
-                ("standard-reminder_days_before", t.reminder_days_before),
-            ]
-            .into_iter()
-            .map(|(key, days)| (lang.text(key, &[]), days))
-            .collect();
+            page.standards = standard_fields(&s.time_standards())
+                .into_iter()
+                .map(|(name, key, days)| (name, lang.text(key, &[]), days))
+                .collect();
         }
     }
     Ok(page)
+}
+
+/// The time standards as (form field, label key, working days).
+fn standard_fields(t: &tanggap_core::TimeStandards) -> Vec<(&'static str, &'static str, u32)> {
+    let r = &t.resolution_days;
+    vec![
+        (
+            "verification_days",
+            "standard-verification_days",
+            t.verification_days,
+        ),
+        ("followup_days", "standard-followup_days", t.followup_days),
+        (
+            "information_request",
+            "standard-resolution-information_request",
+            r.information_request,
+        ),
+        ("aspiration", "standard-resolution-aspiration", r.aspiration),
+        ("complaint", "standard-resolution-complaint", r.complaint),
+        (
+            "supervised_complaint",
+            "standard-resolution-supervised_complaint",
+            r.supervised_complaint,
+        ),
+        (
+            "auto_close_days",
+            "standard-auto_close_days",
+            t.auto_close_days,
+        ),
+        (
+            "hold_expiry_days",
+            "standard-hold_expiry_days",
+            t.hold_expiry_days,
+        ),
+        (
+            "reopened_response_days",
+            "standard-reopened_response_days",
+            t.reopened_response_days,
+        ),
+        (
+            "reminder_days_before",
+            "standard-reminder_days_before",
+            t.reminder_days_before,
+        ),
+    ]
 }
 
 #[derive(Deserialize)]
@@ -448,6 +475,28 @@ async fn apply_change(
                 .parse()
                 .map_err(|_| ApiError::from(ServiceError::field("day", "invalid_value")))?;
             s.delete_holiday(user, day).await?;
+        }
+        ("standards", "simpan") => {
+            let days = |key: &str| -> Result<u32, ApiError> {
+                get(key)
+                    .parse::<u32>()
+                    .map_err(|_| ServiceError::field(key, "out_of_range").into())
+            };
+            let standards = tanggap_core::TimeStandards {
+                verification_days: days("verification_days")?,
+                followup_days: days("followup_days")?,
+                resolution_days: tanggap_core::standards::ResolutionDays {
+                    information_request: days("information_request")?,
+                    aspiration: days("aspiration")?,
+                    complaint: days("complaint")?,
+                    supervised_complaint: days("supervised_complaint")?,
+                },
+                auto_close_days: days("auto_close_days")?,
+                hold_expiry_days: days("hold_expiry_days")?,
+                reopened_response_days: days("reopened_response_days")?,
+                reminder_days_before: days("reminder_days_before")?,
+            };
+            s.save_time_standards(user, standards).await?;
         }
         _ => return Err(ApiError::RouteNotFound),
     }

@@ -109,6 +109,8 @@ pub(crate) struct DetailPage {
     pub forms: Vec<ActionForm>,
     pub version: i64,
     pub errors: Vec<String>,
+    pub attachments: super::attachments::AttachmentSection,
+    pub map: Option<super::map::MapView>,
 }
 
 #[derive(Template)]
@@ -126,6 +128,10 @@ pub(crate) struct ListPage {
     pub sorts: Vec<Opt>,
     pub q: String,
     pub overdue: bool,
+    pub export_href: String,
+    /// Whether rows carry checkboxes for bulk dispatch.
+    pub bulk: bool,
+    pub agencies: Vec<Opt>,
 }
 
 #[derive(Template)]
@@ -140,6 +146,8 @@ pub(crate) struct ErrorPage {
 #[template(path = "new.html")]
 pub(crate) struct NewPage {
     pub l: Layout,
+    /// Help text of the file input: accepted kinds and limits.
+    pub attachment_help: String,
     pub errors: Vec<String>,
     pub warning: Option<String>,
     pub channels: Vec<Opt>,
@@ -234,6 +242,61 @@ pub(crate) struct ListParams {
     q: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
+    /// Results of a bulk dispatch, for the confirmation.
+    dispatched: Option<u32>,
+    failed: Option<u32>,
+}
+
+impl ListParams {
+    /// The service query these filters ask for, 25 complaints a page.
+    pub(crate) fn query(&self) -> ListQuery {
+        ListQuery {
+            statuses: self
+                .status
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter_map(|s| Status::from_code(s.trim()))
+                .collect(),
+            complaint_type: self
+                .complaint_type
+                .as_deref()
+                .and_then(ComplaintType::from_code),
+            channel: self.channel.as_deref().and_then(Channel::from_code),
+            overdue: self
+                .overdue
+                .as_deref()
+                .is_some_and(|v| v == "true" || v == "on"),
+            text: self.q.clone(),
+            sort: match self.sort.as_deref() {
+                Some("received_newest") => Sort::ReceivedNewest,
+                Some("received_oldest") => Sort::ReceivedOldest,
+                _ => Sort::DueAt,
+            },
+            page: self.page.unwrap_or(1).max(1),
+            per_page: 25,
+            ..ListQuery::default()
+        }
+    }
+
+    /// The same filters as a query string, for links to this list or its export.
+    pub(crate) fn to_query_string(&self) -> String {
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        let fields = [
+            ("status", &self.status),
+            ("channel", &self.channel),
+            ("type", &self.complaint_type),
+            ("overdue", &self.overdue),
+            ("q", &self.q),
+            ("sort", &self.sort),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                pairs.append_pair(name, value);
+            }
+        }
+        pairs.finish()
+    }
 }
 
 pub(crate) async fn list(
@@ -251,66 +314,22 @@ pub(crate) async fn list(
         return Redirect::to(&format!("/masuk?kembali={back}")).into_response();
     };
     let lang = page_lang(&headers);
-    let statuses: Vec<Status> = params
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|s| Status::from_code(s.trim()))
-        .collect();
-    let channel = params.channel.as_deref().and_then(Channel::from_code);
-    let complaint_type = params
-        .complaint_type
-        .as_deref()
-        .and_then(ComplaintType::from_code);
-    let sort = match params.sort.as_deref() {
-        Some("received_newest") => Sort::ReceivedNewest,
-        Some("received_oldest") => Sort::ReceivedOldest,
-        _ => Sort::DueAt,
-    };
-    let overdue = params
-        .overdue
-        .as_deref()
-        .is_some_and(|v| v == "true" || v == "on");
+    let query = params.query();
+    let statuses = query.statuses.clone();
+    let (channel, complaint_type, overdue) = (query.channel, query.complaint_type, query.overdue);
     let q = params.q.clone().unwrap_or_default();
-    let query = ListQuery {
-        statuses: statuses.clone(),
-        complaint_type,
-        channel,
-        overdue,
-        text: Some(q.clone()),
-        sort,
-        page: params.page.unwrap_or(1).max(1),
-        per_page: 25,
-        ..ListQuery::default()
-    };
     let page = match state.services.list_complaints(&user, query).await {
         Ok(page) => page,
         Err(e) => return error_page(&state, lang, Some(user), csrf, e.into()),
     };
     let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
+    let filters = params.to_query_string();
     let link = |n: i64| {
-        let mut pairs = form_urlencoded::Serializer::new(String::new());
-        if let Some(status) = &params.status {
-            pairs.append_pair("status", status);
+        if filters.is_empty() {
+            format!("/pengaduan?page={n}")
+        } else {
+            format!("/pengaduan?{filters}&page={n}")
         }
-        if let Some(channel) = &params.channel {
-            pairs.append_pair("channel", channel);
-        }
-        if let Some(t) = &params.complaint_type {
-            pairs.append_pair("type", t);
-        }
-        if overdue {
-            pairs.append_pair("overdue", "true");
-        }
-        if !q.is_empty() {
-            pairs.append_pair("q", &q);
-        }
-        if let Some(sort) = &params.sort {
-            pairs.append_pair("sort", sort);
-        }
-        pairs.append_pair("page", &n.to_string());
-        format!("/pengaduan?{}", pairs.finish())
     };
     let status_label = |s: Status| lang.text(&format!("status-{}", s.code()), &[]);
     let mut status_options = vec![Opt {
@@ -366,13 +385,35 @@ pub(crate) async fn list(
             selected: params.sort.as_deref().unwrap_or("due_at") == *s,
         })
         .collect();
+    // The central admin may dispatch verified and returned complaints
+    // several at a time from the list.
+    let bulk = user.role == Role::CentralAdmin;
+    let rows: Vec<Row> = page
+        .items
+        .iter()
+        .map(|v| {
+            let mut r = row(&state.services, lang, v);
+            r.selectable = bulk && v.allowed_actions.contains(&Action::Dispatch);
+            r
+        })
+        .collect();
+    let bulk = bulk && rows.iter().any(|r| r.selectable);
+    let mut layout = layout(lang, user, csrf, path, lang.text("list-title", &[]));
+    layout.flash = match (params.dispatched, params.failed) {
+        (Some(ok), failed) => Some(lang.text(
+            "bulk-result",
+            &[
+                ("ok", ok.to_string()),
+                ("failed", failed.unwrap_or(0).to_string()),
+            ],
+        )),
+        _ => None,
+    };
     let list_page = ListPage {
-        l: layout(lang, user, csrf, path, lang.text("list-title", &[])),
-        rows: page
-            .items
-            .iter()
-            .map(|v| row(&state.services, lang, v))
-            .collect(),
+        l: layout,
+        bulk,
+        agencies: agency_options(&state, None),
+        rows,
         count: lang.text("list-count", &[("total", page.total.to_string())]),
         page_label: lang.text(
             "list-page",
@@ -383,6 +424,7 @@ pub(crate) async fn list(
         ),
         previous: (page.page > 1).then(|| link(page.page - 1)),
         next: (page.page < pages).then(|| link(page.page + 1)),
+        export_href: format!("/pengaduan/ekspor.csv?{filters}"),
         statuses: status_options,
         channels,
         types,
@@ -477,7 +519,20 @@ async fn detail_page(
         Ok(events) => events,
         Err(e) => return error_page(state, lang, Some(user), csrf, e.into()),
     };
+    let attachments = match s.attachments(&user, ComplaintId(id)).await {
+        Ok(attachments) => super::attachments::section(lang, &view, attachments),
+        Err(e) => return error_page(state, lang, Some(user), csrf, e.into()),
+    };
     let c = &view.complaint;
+    let map = super::map::map_view(
+        lang,
+        &c.location,
+        c.location
+            .kelurahan_code
+            .as_deref()
+            .and_then(|code| s.region_name(code)),
+        state.config.map_tile_url.as_deref(),
+    );
     let t = |key: &str| lang.text(key, &[]);
     let yes_no = |b: bool| if b { t("yes") } else { t("no") };
 
@@ -706,8 +761,23 @@ async fn detail_page(
         forms,
         version: c.version,
         errors,
+        attachments,
+        map,
     };
     render(status, &page)
+}
+
+/// Renders the complaint page again with errors, for forms handled elsewhere.
+pub(crate) async fn detail_with_errors(
+    state: &AppState,
+    lang: Lang,
+    user: Principal,
+    csrf: String,
+    id: i64,
+    status: StatusCode,
+    errors: Vec<String>,
+) -> Response {
+    detail_page(state, lang, user, csrf, id, status, errors, None).await
 }
 
 fn agency_options(state: &AppState, selected: Option<&str>) -> Vec<Opt> {
@@ -1081,6 +1151,7 @@ fn new_page_for(
     );
     NewPage {
         l: new_layout(lang, user, csrf),
+        attachment_help: super::attachments::upload_help(lang),
         errors: Vec::new(),
         warning: None,
         channels: options(&channels, channel, Channel::code, |c| {
@@ -1096,6 +1167,70 @@ fn new_page_for(
         kelurahan: kelurahan_options,
         v,
     }
+}
+
+/// Dispatches the selected complaints to one lead agency. Each complaint
+/// is dispatched on its own at its current version; the ones that fail
+/// (changed meanwhile, or no longer verified) are counted and left as they are.
+pub(crate) async fn bulk_dispatch(
+    State(state): State<AppState>,
+    Extension(CsrfToken(csrf)): Extension<CsrfToken>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let lang = page_lang(&headers);
+    let Some(user) = current_user(&state, &headers).await else {
+        return Redirect::to("/masuk?kembali=/pengaduan").into_response();
+    };
+    let pairs = form_pairs(&body);
+    if !csrf_valid(&headers, &pairs) {
+        return error_page(
+            &state,
+            lang,
+            Some(user),
+            csrf,
+            ApiError::BadRequest(lang.text("error-csrf", &[])),
+        );
+    }
+    let Some(lead) = form_value(&pairs, "lead_agency").map(str::to_owned) else {
+        let error = ServiceError::Validation(vec![FieldError::new("lead_agency", "required")]);
+        return error_page(&state, lang, Some(user), csrf, error.into());
+    };
+    let instruction = form_value(&pairs, "instruction").map(str::to_owned);
+    let (mut dispatched, mut failed) = (0u32, 0u32);
+    for id in pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse::<i64>().ok())
+        .take(100)
+    {
+        let result = match state.services.get_complaint(&user, ComplaintId(id)).await {
+            Ok(view) => {
+                let command = tanggap_core::lifecycle::Command::Dispatch {
+                    lead_agency: lead.clone(),
+                    supporting_agencies: Vec::new(),
+                    instruction: instruction.clone(),
+                };
+                state
+                    .services
+                    .act(&user, ComplaintId(id), view.complaint.version, command)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(_) => dispatched += 1,
+            Err(ServiceError::Validation(errors)) => {
+                let error = ServiceError::Validation(errors);
+                return error_page(&state, lang, Some(user), csrf, error.into());
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    Redirect::to(&format!(
+        "/pengaduan?status=verified,returned&dispatched={dispatched}&failed={failed}"
+    ))
+    .into_response()
 }
 
 pub(crate) async fn new_page(
@@ -1130,14 +1265,19 @@ pub(crate) async fn new_page(
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(CsrfToken(csrf)): Extension<CsrfToken>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers().clone();
     let Some(user) = current_user(&state, &headers).await else {
         return Redirect::to("/masuk?kembali=/pengaduan/baru").into_response();
     };
     let lang = page_lang(&headers);
-    let pairs = form_pairs(&body);
+    let form = match super::attachments::read_form(&state, request).await {
+        Ok(form) => form,
+        Err(e) => return error_page(&state, lang, Some(user), csrf, e),
+    };
+    let pairs = form.pairs;
+    let uploads = form.uploads;
     let get = |key: &str| form_value(&pairs, key).map(str::to_owned);
     let values = NewValues {
         channel_reference: get("channel_reference").unwrap_or_default(),
@@ -1183,8 +1323,24 @@ pub(crate) async fn create(
     }
     if !missing.is_empty() && get("confirm_incomplete").is_none() {
         page.warning = Some(lang.text("new-incomplete", &[("missing", missing.join("; "))]));
+        if !uploads.is_empty() {
+            page.errors.push(lang.text("new-files-again", &[]));
+        }
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
+
+    // Files are checked before the complaint is saved, so a rejected file
+    // does not leave a complaint without its attachments.
+    let checked_uploads = match state.services.check_uploads(uploads).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            let (status, title, fields) = describe(&e.into(), lang);
+            page.errors.push(title);
+            page.errors.extend(fields);
+            page.errors.push(lang.text("new-files-again", &[]));
+            return render(status, &page);
+        }
+    };
 
     let received_at = match page.v.received_at.as_str() {
         "" => None,
@@ -1240,14 +1396,30 @@ pub(crate) async fn create(
             // Post/redirect/get: the confirmation with the reporter's secret
             // travels in a one-time cookie, never in the URL.
             let tracking = created.view.complaint.tracking_number.clone();
-            let flash = lang.text(
+            let id = created.view.complaint.id.0;
+            let attach_failed = if checked_uploads.is_empty() {
+                false
+            } else if let Err(e) = state
+                .services
+                .attach(&user, ComplaintId(id), checked_uploads, true)
+                .await
+            {
+                tracing::error!(error = %e, complaint_id = id, "attaching the recording form's files failed");
+                true
+            } else {
+                false
+            };
+            let mut flash = lang.text(
                 "new-saved",
                 &[
                     ("tracking", tracking),
                     ("secret", created.secret.unwrap_or_default()),
                 ],
             );
-            let id = created.view.complaint.id.0;
+            if attach_failed {
+                flash.push(' ');
+                flash.push_str(&lang.text("new-attach-failed", &[]));
+            }
             let mut response = Redirect::to(&format!("/pengaduan/{id}")).into_response();
             let encoded: String = form_urlencoded::byte_serialize(flash.as_bytes()).collect();
             if let Ok(value) = axum::http::HeaderValue::from_str(&format!(

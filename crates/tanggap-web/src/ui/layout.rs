@@ -81,6 +81,7 @@ impl Layout {
         if matches!(user.role, Role::CentralAdmin | Role::LiaisonAdmin) {
             items.push(("/pengaduan/baru", "nav-new"));
         }
+        items.push(("/sop", "nav-sop"));
         if user.role == Role::SystemAdmin {
             items.push(("/admin", "nav-admin"));
         }

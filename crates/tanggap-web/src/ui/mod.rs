@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::auth::cookie;
 use crate::i18n::Lang;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
@@ -20,10 +21,14 @@ use tanggap_service::Principal;
 
 mod admin;
 mod assets;
+mod attachments;
 mod complaints;
+mod export;
 mod home;
 mod layout;
+pub(crate) mod map;
 mod session;
+mod sop;
 mod views;
 
 pub(crate) use layout::Layout;
@@ -45,17 +50,47 @@ pub(crate) fn routes() -> Router<AppState> {
             "/akun/kata-sandi",
             get(session::password_page).post(session::change_password),
         )
+        .route("/akun/dua-langkah", get(session::totp_page))
+        .route("/akun/dua-langkah/{step}", post(session::totp_step))
         .route("/admin", get(admin::index))
         .route("/admin/{section}", get(admin::show))
         .route("/admin/{section}/{change}", post(admin::submit))
         .route("/audit", get(admin::audit))
+        .route("/sop", get(sop::index))
+        .route("/sop/{name}", get(sop::show))
         .route("/pengaduan", get(complaints::list))
         .route(
             "/pengaduan/baru",
-            get(complaints::new_page).post(complaints::create),
+            get(complaints::new_page)
+                .post(complaints::create)
+                .layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/pengaduan/ekspor.csv", get(export::csv))
+        .route(
+            "/pengaduan/disposisi-massal",
+            post(complaints::bulk_dispatch),
         )
         .route("/pengaduan/{id}", get(complaints::detail))
         .route("/pengaduan/{id}/aksi/{action}", post(complaints::act))
+        .route(
+            "/pengaduan/{id}/lampiran",
+            post(attachments::upload).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/pengaduan/{id}/lampiran/{attachment}",
+            get(attachments::download),
+        )
+        .route(
+            "/pengaduan/{id}/lampiran/{attachment}/asli",
+            get(attachments::download_original),
+        )
+        .route("/peta/kelurahan/{code}", get(map::boundary))
+        .route("/static/peta.js", get(map::script))
+        .route("/static/vendor/leaflet-1.9.4/{file}", get(map::leaflet))
+        .route(
+            "/static/vendor/leaflet-1.9.4/images/{file}",
+            get(map::leaflet_image),
+        )
         .route("/static/app.css", get(assets::stylesheet))
         .route("/static/htmx.min.js", get(assets::htmx))
 }
@@ -150,18 +185,48 @@ pub(crate) fn csrf_valid(headers: &HeaderMap, pairs: &[(String, String)]) -> boo
     !cookie_token.is_empty() && submitted == Some(cookie_token)
 }
 
+/// The Content-Security-Policy of pages, built once from the configuration.
+#[derive(Clone)]
+pub(crate) struct SecurityPolicy(HeaderValue);
+
+impl SecurityPolicy {
+    /// Builds the policy. Images may come from this origin and, when map
+    /// tiles are configured, from the tile server; everything else stays
+    /// on this origin. An invalid tile URL adds nothing, and
+    /// [`crate::WebConfig::validate`] reports it at start.
+    pub(crate) fn new(config: &crate::WebConfig) -> Self {
+        let tile_source = config
+            .map_tile_url
+            .as_deref()
+            .and_then(|url| map::tile_source(url).ok())
+            .map(|source| format!(" {source}"))
+            .unwrap_or_default();
+        let policy = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; \
+             img-src 'self' data:{tile_source}; connect-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        );
+        Self(
+            HeaderValue::from_str(&policy)
+                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
+        )
+    }
+}
+
 /// Security headers for every response. The Content-Security-Policy allows
-/// no inline script or style; htmx is served from this origin.
-pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+/// no inline script or style; htmx and the map code are served from this
+/// origin. A handler that sets its own policy (file downloads) keeps it.
+pub(crate) async fn security_headers(
+    axum::extract::State(policy): axum::extract::State<SecurityPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.0);
+    }
     let pairs = [
-        (
-            "content-security-policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
-             object-src 'none'",
-        ),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),

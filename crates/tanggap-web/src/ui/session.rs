@@ -105,7 +105,8 @@ pub(crate) async fn login(
         .find(|(k, _)| k == "password")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    match state.services.login(&username, password).await {
+    let code = form_value(&pairs, "code");
+    match state.services.login(&username, password, code).await {
         Ok(session) => {
             let secure = if state.config.secure_cookies {
                 "; Secure"
@@ -268,6 +269,132 @@ pub(crate) async fn change_password(
                     errors,
                 },
             )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+pub(crate) struct TotpPage {
+    pub l: Layout,
+    pub enabled: bool,
+    /// The new secret while activation waits for confirmation.
+    pub secret: Option<String>,
+    pub qr_svg: String,
+    pub errors: Vec<String>,
+}
+
+fn totp_layout(
+    lang: Lang,
+    user: tanggap_service::Principal,
+    csrf: String,
+    flash: Option<String>,
+) -> Layout {
+    Layout {
+        lang,
+        user: Some(user),
+        csrf,
+        path: "/akun/dua-langkah".into(),
+        title: lang.text("totp-title", &[]),
+        flash,
+    }
+}
+
+/// Renders an `otpauth://` URI as an SVG QR code; only rectangles, no text.
+fn qr_svg(uri: &str) -> String {
+    qrcode::QrCode::new(uri.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TotpQuery {
+    ok: Option<String>,
+}
+
+pub(crate) async fn totp_page(
+    State(state): State<AppState>,
+    Extension(CsrfToken(csrf)): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Query(query): Query<TotpQuery>,
+) -> Response {
+    let Some(user) = current_user(&state, &headers).await else {
+        return Redirect::to("/masuk?kembali=/akun/dua-langkah").into_response();
+    };
+    let lang = page_lang(&headers);
+    let enabled = state.services.totp_enabled(&user).await.unwrap_or(false);
+    let flash = match query.ok.as_deref() {
+        Some("aktif") => Some(lang.text("totp-enabled", &[])),
+        Some("mati") => Some(lang.text("totp-disabled", &[])),
+        _ => None,
+    };
+    let page = TotpPage {
+        l: totp_layout(lang, user, csrf, flash),
+        enabled,
+        secret: None,
+        qr_svg: String::new(),
+        errors: Vec::new(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Starts, confirms or turns off two-factor sign-in.
+pub(crate) async fn totp_step(
+    State(state): State<AppState>,
+    Extension(CsrfToken(csrf)): Extension<CsrfToken>,
+    headers: HeaderMap,
+    axum::extract::Path(step): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(user) = current_user(&state, &headers).await else {
+        return Redirect::to("/masuk?kembali=/akun/dua-langkah").into_response();
+    };
+    let lang = page_lang(&headers);
+    let pairs = form_pairs(&body);
+    let mut page = TotpPage {
+        l: totp_layout(lang, user.clone(), csrf, None),
+        enabled: state.services.totp_enabled(&user).await.unwrap_or(false),
+        secret: None,
+        qr_svg: String::new(),
+        errors: Vec::new(),
+    };
+    if !csrf_valid(&headers, &pairs) {
+        page.errors.push(lang.text("error-csrf", &[]));
+        return render(StatusCode::FORBIDDEN, &page);
+    }
+    let code = form_value(&pairs, "code").unwrap_or("");
+    let result = match step.as_str() {
+        "mulai" => match state.services.begin_totp(&user).await {
+            Ok((secret, uri)) => {
+                page.qr_svg = qr_svg(&uri);
+                page.secret = Some(secret);
+                return render(StatusCode::OK, &page);
+            }
+            Err(e) => Err(e),
+        },
+        "konfirmasi" => state
+            .services
+            .confirm_totp(&user, code)
+            .await
+            .map(|()| "/akun/dua-langkah?ok=aktif"),
+        "matikan" => state
+            .services
+            .disable_totp(&user, code)
+            .await
+            .map(|()| "/akun/dua-langkah?ok=mati"),
+        _ => return Redirect::to("/akun/dua-langkah").into_response(),
+    };
+    match result {
+        Ok(target) => Redirect::to(target).into_response(),
+        Err(e) => {
+            let (status, title, fields) = crate::error::describe(&e.into(), lang);
+            page.errors.push(title);
+            page.errors.extend(fields);
+            render(status, &page)
         }
     }
 }

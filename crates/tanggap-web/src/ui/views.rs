@@ -16,6 +16,8 @@ pub(crate) struct Row {
     pub due: String,
     pub overdue: bool,
     pub received: String,
+    /// Offered for bulk dispatch.
+    pub selectable: bool,
 }
 
 /// Formats an instant as local day and time, e.g. `04/12/2026 14:05`.
@@ -85,5 +87,6 @@ pub(crate) fn row(services: &Services, lang: Lang, view: &ComplaintView) -> Row 
         due,
         overdue,
         received: local_time(services, c.received_at),
+        selectable: false,
     }
 }
