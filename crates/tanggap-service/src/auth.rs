@@ -320,6 +320,34 @@ impl Services {
         Ok(())
     }
 
+    /// Turns off two-step sign-in of an account whose owner lost the
+    /// authenticator: by a system administrator, or from the command line.
+    pub async fn reset_totp(
+        &self,
+        acting: Option<&Principal>,
+        username: &str,
+    ) -> Result<(), ServiceError> {
+        if let Some(p) = acting
+            && p.role != Role::SystemAdmin
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let user = self
+            .store
+            .find_user(username)
+            .await?
+            .ok_or(ServiceError::NotFound { entity: "user" })?;
+        let audit = AuditDraft {
+            at_micros: micros(now()),
+            actor: acting.map_or("system".into(), |p| p.actor().audit_id()),
+            action: "user.totp_reset".into(),
+            entity: format!("user:{}", user.id),
+            details: json!({}),
+        };
+        self.store.set_totp(user.id, None, audit).await?;
+        Ok(())
+    }
+
     /// Tells whether the user signs in with an authenticator code.
     pub async fn totp_enabled(&self, principal: &Principal) -> Result<bool, ServiceError> {
         Ok(self
@@ -370,6 +398,12 @@ impl Services {
                 until: tanggap_store::from_micros(until)?,
             });
         }
+        // An account with two-step sign-in asks for the code before the
+        // password is checked, so the question does not confirm a password.
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        if user.totp_secret.is_some() && code.is_none() {
+            return Err(ServiceError::TotpRequired);
+        }
         if !user.active || !verify_password(password, &user.password_hash) {
             let failures = user.failed_logins + 1;
             let locked_until = (failures >= self.config.lockout_failures)
@@ -395,7 +429,6 @@ impl Services {
             return Err(ServiceError::InvalidCredentials);
         }
         if let Some(secret) = &user.totp_secret {
-            let code = code.map(str::trim).filter(|c| !c.is_empty());
             let Some(code) = code else {
                 return Err(ServiceError::TotpRequired);
             };

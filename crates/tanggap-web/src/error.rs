@@ -188,7 +188,13 @@ impl ApiError {
                 let mut problem = Problem::new(status, e.code());
                 match e {
                     S::AccountLocked { until } => {
-                        problem = problem.arg("until", Arg::Text(until.to_string()));
+                        let minutes = until
+                            .duration_since(jiff::Timestamp::now())
+                            .as_secs()
+                            .div_euclid(60)
+                            .max(0)
+                            + 1;
+                        problem = problem.arg("minutes", Arg::Text(minutes.to_string()));
                     }
                     S::Validation(errors) => problem.errors = errors.clone(),
                     S::InvalidTransition { action, status } => {

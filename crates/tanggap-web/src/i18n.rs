@@ -90,6 +90,7 @@ impl Lang {
         let args: HashMap<Cow<'static, str>, FluentValue> = [
             "limit", "until", "action", "status", "current", "detail", "name", "total", "page",
             "pages", "days", "rating", "missing", "tracking", "secret", "ok", "failed", "value",
+            "minutes",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))

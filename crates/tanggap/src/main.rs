@@ -120,6 +120,8 @@ enum UserCommand {
     List,
     /// Sets a password; it comes from TANGGAP_PASSWORD or a prompt.
     SetPassword { username: String },
+    /// Turns off two-step sign-in for a user who lost the authenticator.
+    Reset2fa { username: String },
 }
 
 #[derive(Subcommand)]
@@ -427,6 +429,10 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
                     if u.locked { " (locked)" } else { "" }
                 );
             }
+        }
+        UserCommand::Reset2fa { username } => {
+            services.reset_totp(None, &username).await?;
+            println!("Two-step sign-in of {username} is off; the user can turn it on again.");
         }
         UserCommand::SetPassword { username } => {
             let password = read_password()?;

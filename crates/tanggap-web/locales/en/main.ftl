@@ -2,7 +2,7 @@
 
 error-unauthenticated = You are not signed in. Please sign in first.
 error-invalid_credentials = Wrong username or password.
-error-account_locked = The account is locked for a while after too many failed sign-ins. Try again after { $until }.
+error-account_locked = The account is locked for a while after too many failed sign-ins. Try again in { $minutes } minutes.
 error-forbidden = Your role may not perform this action.
 error-not_found = Not found.
 error-validation_failed = The submitted data is invalid. Check the fields listed.

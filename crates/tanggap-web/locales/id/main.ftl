@@ -2,7 +2,7 @@
 
 error-unauthenticated = Anda belum masuk. Silakan masuk terlebih dahulu.
 error-invalid_credentials = Nama pengguna atau kata sandi salah.
-error-account_locked = Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi setelah { $until }.
+error-account_locked = Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam { $minutes } menit.
 error-forbidden = Peran Anda tidak berwenang melakukan tindakan ini.
 error-not_found = Data tidak ditemukan.
 error-validation_failed = Data yang dikirim tidak valid. Periksa kolom yang ditandai.

@@ -435,6 +435,15 @@ pub(crate) async fn list(
     render(StatusCode::OK, &list_page)
 }
 
+/// Upper-cases the first letter, for labels used as headings.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// One-time confirmation shown on the next page the user opens.
 const FLASH_COOKIE: &str = "tanggap_flash";
 
@@ -469,8 +478,12 @@ pub(crate) async fn detail(
     });
     let flash = stored_flash.clone().or_else(|| {
         params.ok.as_deref().map(|action| {
-            let label = lang.text(&format!("action-{}", action.replace('-', "_")), &[]);
-            lang.text("detail-saved", &[("action", label)])
+            let key = format!("action-{}", action.replace('-', "_"));
+            if lang.has(&key) {
+                lang.text("detail-saved", &[("action", lang.text(&key, &[]))])
+            } else {
+                lang.text("detail-saved-generic", &[])
+            }
         })
     });
     let mut response = detail_page(
@@ -633,7 +646,11 @@ async fn detail_page(
         });
     }
     if let Some(satisfaction) = &c.satisfaction {
-        let mut value = yes_no(satisfaction.satisfied);
+        let mut value = t(if satisfaction.satisfied {
+            "satisfaction-yes"
+        } else {
+            "satisfaction-no"
+        });
         if let Some(rating) = satisfaction.rating {
             value.push_str(&format!(
                 " · {}",
@@ -672,6 +689,12 @@ async fn detail_page(
         deadlines.push(Item {
             label: t(key),
             value,
+        });
+    }
+    if c.status == Status::Returned && d.due_at.is_some() {
+        deadlines.push(Item {
+            label: t("deadline-redispatch"),
+            value: due_text(s, lang, d.due_at).0,
         });
     }
 
@@ -728,8 +751,11 @@ async fn detail_page(
             }
             EventItem {
                 when: local_time(s, e.at),
-                title: t(&format!("action-{}", e.action.code())),
-                actor: e.actor.label,
+                title: capitalise(&t(&format!("action-{}", e.action.code()))),
+                actor: match e.actor.label.as_str() {
+                    "sistem" | "pelapor" => t(&format!("actor-{}", e.actor.label)),
+                    _ => e.actor.label,
+                },
                 public: e.visibility == Visibility::Public,
                 text: e.text,
                 detail,
@@ -951,7 +977,7 @@ fn action_forms(state: &AppState, lang: Lang, view: &ComplaintView) -> Vec<Actio
         };
         let title = match name {
             "reporter-reply" => t("form-satisfied"),
-            _ => t(&format!("action-{}", action.code())),
+            _ => capitalise(&t(&format!("action-{}", action.code()))),
         };
         forms.push(ActionForm {
             name,
@@ -1154,9 +1180,16 @@ fn new_page_for(
         attachment_help: super::attachments::upload_help(lang),
         errors: Vec::new(),
         warning: None,
-        channels: options(&channels, channel, Channel::code, |c| {
+        // No channel is preselected: the admin must say where it came from.
+        channels: std::iter::once(Opt {
+            value: String::new(),
+            label: lang.text("form-choose", &[]),
+            selected: channel.is_none(),
+        })
+        .chain(options(&channels, channel, Channel::code, |c| {
             lang.text(&format!("channel-{}", c.code()), &[])
-        }),
+        }))
+        .collect(),
         types: options(
             ComplaintType::ALL,
             complaint_type.or(Some(ComplaintType::Complaint)),

@@ -43,6 +43,8 @@ pub(crate) struct LoginPage {
 #[derive(Deserialize)]
 pub(crate) struct LoginQuery {
     kembali: Option<String>,
+    /// `sandi` after a password change.
+    pesan: Option<String>,
 }
 
 pub(crate) async fn login_page(
@@ -62,7 +64,8 @@ pub(crate) async fn login_page(
             csrf,
             path: "/masuk".into(),
             title: lang.text("login-title", &[]),
-            flash: None,
+            flash: (query.pesan.as_deref() == Some("sandi"))
+                .then(|| lang.text("password-changed", &[])),
         },
         username: String::new(),
         error: None,
@@ -249,7 +252,7 @@ pub(crate) async fn change_password(
     {
         Ok(()) => {
             // Changing the password ends every session, this one included.
-            let mut response = Redirect::to("/masuk").into_response();
+            let mut response = Redirect::to("/masuk?pesan=sandi").into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
                 HeaderValue::from_static(

@@ -43,12 +43,16 @@ pub(crate) fn due_text(
         .strftime("%d/%m/%Y")
         .to_string();
     let left = services.working_days_left(due_at);
+    let overdue = due_at <= Timestamp::now();
     let countdown = match left {
+        // Past the end of the due day, though no working day has started
+        // since (a weekend or holiday after the deadline).
+        0 if overdue => lang.text("due-passed", &[]),
         0 => lang.text("due-today", &[]),
         n if n > 0 => lang.text("due-left", &[("days", n.to_string())]),
         n => lang.text("due-late", &[("days", (-n).to_string())]),
     };
-    (format!("{date} ({countdown})"), due_at <= Timestamp::now())
+    (format!("{date} ({countdown})"), overdue)
 }
 
 /// The title, or the start of the text for complaints without one.
