@@ -49,7 +49,7 @@ coded_enum! {
     }
 }
 
-/// Who may perform a transition.
+/// Performer allowed to carry out a transition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Performer {
     CentralAdmin,
@@ -272,7 +272,7 @@ pub fn actions_from(status: Status) -> impl Iterator<Item = Action> {
         .map(|t| t.action)
 }
 
-/// Who performs a command.
+/// Kind of actor behind a command.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActorKind {
@@ -378,7 +378,7 @@ fn performer_matches(performer: Performer, actor: &Actor, complaint: Option<&Com
     }
 }
 
-/// Whether the reporter sees an event on the tracking page.
+/// Visibility of an event: public events appear on the reporter's tracking page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
@@ -402,7 +402,7 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
-/// What arrived, before it becomes a complaint.
+/// Intake data as it arrived, before it becomes a complaint.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Intake {
     pub channel: Option<Channel>,
@@ -615,7 +615,7 @@ impl Command {
     }
 }
 
-/// Why a command was rejected.
+/// Reason a command was rejected.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum LifecycleError {
     #[error("action {action} is not allowed while the complaint is {status}")]

@@ -561,7 +561,7 @@ fn truncate_micros(t: Timestamp) -> Timestamp {
     Timestamp::from_microsecond(t.as_microsecond()).unwrap_or(t)
 }
 
-/// What [`Services::register`] did.
+/// Outcome of [`Services::register`].
 #[derive(Clone, Debug)]
 pub enum Registered {
     /// A new complaint, and the reporter's secret.

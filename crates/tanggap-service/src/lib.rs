@@ -21,6 +21,7 @@ pub mod generate;
 pub mod import;
 pub mod jobs;
 pub mod reference;
+pub mod report;
 
 pub use auth::Principal;
 pub use error::ServiceError;

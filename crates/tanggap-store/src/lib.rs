@@ -426,6 +426,17 @@ pub trait Store: AttachmentStore + Send + Sync + 'static {
     /// each year's counter. Fails without writing anything when an id is
     /// already taken.
     async fn insert_generated(&self, batch: GeneratedBatch<'_>) -> Result<()>;
+
+    // Reports.
+    /// Returns, with all their events in order, the complaints a report on
+    /// `[from, to)` (µs) needs: those received before `to` that were either
+    /// received at or after `from` or not closed before `from` (so they
+    /// were open at some time in the period). Ordered by id.
+    async fn complaints_for_report(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(Complaint, Vec<StoredEvent>)>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`).

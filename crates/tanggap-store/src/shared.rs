@@ -1585,6 +1585,48 @@ macro_rules! impl_store {
                 tx.commit().await?;
                 Ok(())
             }
+
+            async fn complaints_for_report(
+                &self,
+                from: i64,
+                to: i64,
+            ) -> Result<Vec<(Complaint, Vec<StoredEvent>)>> {
+                const IN_REPORT: &str = "c.received_at < $2 AND (c.received_at >= $1 \
+                     OR c.closed_at IS NULL OR c.closed_at >= $1)";
+                let rows = sqlx::query(&format!(
+                    "SELECT c.* FROM complaints c WHERE {IN_REPORT} ORDER BY c.id"
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.read)
+                .await?;
+                let mut complaints: Vec<(Complaint, Vec<StoredEvent>)> = rows
+                    .iter()
+                    .map(|row| complaint_from_row(row).map(|c| (c, Vec::new())))
+                    .collect::<Result<_>>()?;
+                let rows = sqlx::query(&format!(
+                    "SELECT e.* FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id \
+                     WHERE {IN_REPORT} ORDER BY e.complaint_id, e.id"
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.read)
+                .await?;
+                // Both lists are ordered by complaint id, so one pass pairs them.
+                let mut index = 0;
+                for row in &rows {
+                    let event = event_from_row(row)?;
+                    while index < complaints.len() && complaints[index].0.id < event.complaint_id {
+                        index += 1;
+                    }
+                    if let Some((complaint, events)) = complaints.get_mut(index)
+                        && complaint.id == event.complaint_id
+                    {
+                        events.push(event);
+                    }
+                }
+                Ok(complaints)
+            }
         }
     };
 }

@@ -11,6 +11,7 @@ use tanggap_store::testing::{TestDatabase, backends};
 
 mod attachments;
 mod process;
+mod report;
 
 const PASSWORD: &str = "kata-sandi-uji-123";
 

@@ -157,7 +157,7 @@ pub(crate) struct NewPage {
     pub v: NewValues,
 }
 
-/// What the user typed into the recording form, to show it again.
+/// Values typed into the recording form, shown again after an error.
 #[derive(Default)]
 pub(crate) struct NewValues {
     pub channel_reference: String,
@@ -248,7 +248,7 @@ pub(crate) struct ListParams {
 }
 
 impl ListParams {
-    /// The service query these filters ask for, 25 complaints a page.
+    /// Builds the service query of these filters, 25 complaints a page.
     pub(crate) fn query(&self) -> ListQuery {
         ListQuery {
             statuses: self
@@ -279,7 +279,7 @@ impl ListParams {
         }
     }
 
-    /// The same filters as a query string, for links to this list or its export.
+    /// Encodes the filters as a query string, for links to this list or its export.
     pub(crate) fn to_query_string(&self) -> String {
         let mut pairs = form_urlencoded::Serializer::new(String::new());
         let fields = [
@@ -832,7 +832,7 @@ fn category_options(state: &AppState, lang: Lang, selected: Option<&str>) -> Vec
     opts
 }
 
-/// The forms of the actions the user may take now.
+/// Builds the forms of the actions the user may take now.
 fn action_forms(state: &AppState, lang: Lang, view: &ComplaintView) -> Vec<ActionForm> {
     let t = |key: &str| lang.text(key, &[]);
     let c = &view.complaint;
@@ -1180,7 +1180,7 @@ fn new_page_for(
         attachment_help: super::attachments::upload_help(lang),
         errors: Vec::new(),
         warning: None,
-        // No channel is preselected: the admin must say where it came from.
+        // No channel is preselected, so the admin chooses where it came from.
         channels: std::iter::once(Opt {
             value: String::new(),
             label: lang.text("form-choose", &[]),
@@ -1203,8 +1203,8 @@ fn new_page_for(
 }
 
 /// Dispatches the selected complaints to one lead agency. Each complaint
-/// is dispatched on its own at its current version; the ones that fail
-/// (changed meanwhile, or no longer verified) are counted and left as they are.
+/// is dispatched on its own at its current version. Those that fail because
+/// they changed meanwhile are counted and left as they are.
 pub(crate) async fn bulk_dispatch(
     State(state): State<AppState>,
     Extension(CsrfToken(csrf)): Extension<CsrfToken>,
