@@ -20,6 +20,7 @@ pub mod error;
 pub mod generate;
 pub mod import;
 pub mod jobs;
+pub mod portal;
 pub mod reference;
 pub mod report;
 
@@ -41,6 +42,8 @@ pub struct ServiceConfig {
     /// Directory of uploaded files, outside the web root; created on the
     /// first upload.
     pub upload_dir: std::path::PathBuf,
+    /// The public portal's retention period and rate limits.
+    pub portal: portal::PortalConfig,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +56,7 @@ impl Default for ServiceConfig {
             lockout_failures: 5,
             lockout_minutes: 15,
             upload_dir: std::path::PathBuf::from("./tanggap-files"),
+            portal: portal::PortalConfig::default(),
         }
     }
 }

@@ -90,7 +90,7 @@ impl Lang {
         let args: HashMap<Cow<'static, str>, FluentValue> = [
             "limit", "until", "action", "status", "current", "detail", "name", "total", "page",
             "pages", "days", "rating", "missing", "tracking", "secret", "ok", "failed", "value",
-            "minutes",
+            "years", "minutes",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
@@ -136,12 +136,14 @@ mod tests {
             keys(include_str!("../locales/id/main.ftl")),
             keys(include_str!("../locales/id/ui.ftl")),
             keys(include_str!("../locales/id/admin.ftl")),
+            keys(include_str!("../locales/id/portal.ftl")),
         ]
         .concat();
         let en = [
             keys(include_str!("../locales/en/main.ftl")),
             keys(include_str!("../locales/en/ui.ftl")),
             keys(include_str!("../locales/en/admin.ftl")),
+            keys(include_str!("../locales/en/portal.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

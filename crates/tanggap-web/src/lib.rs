@@ -46,12 +46,18 @@ impl WebConfig {
 pub(crate) struct AppState {
     pub services: Services,
     pub config: WebConfig,
+    /// Rate limits of the public portal, per client address and contact.
+    pub portal_limits: std::sync::Arc<ui::portal::RateLimiter>,
 }
 
 /// Builds the application's router.
 pub fn router(services: Services, config: WebConfig) -> Router {
     let policy = ui::SecurityPolicy::new(&config);
-    let state = AppState { services, config };
+    let state = AppState {
+        services,
+        config,
+        portal_limits: std::sync::Arc::default(),
+    };
     let pages = ui::routes().layer(axum::middleware::from_fn(ui::csrf_cookie));
     Router::new()
         .merge(api::routes())

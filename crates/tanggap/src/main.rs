@@ -162,6 +162,8 @@ struct FileConfig {
     upload_dir: Option<PathBuf>,
     /// Map tile URL template; unset shows maps without tiles.
     map_tile_url: Option<String>,
+    /// The public portal's retention period and rate limits.
+    portal: Option<tanggap_service::portal::PortalConfig>,
 }
 
 struct Settings {
@@ -193,6 +195,9 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     }
     if let Some(standards) = file.time_standards {
         service.standards = standards;
+    }
+    if let Some(portal) = file.portal {
+        service.portal = portal;
     }
     if let Some(dir) = std::env::var_os("TANGGAP_UPLOAD_DIR")
         .map(PathBuf::from)
@@ -542,12 +547,16 @@ async fn serve(settings: Settings, bind: Option<SocketAddr>, demo: bool) -> anyh
         );
     }
 
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            shutdown_signal().await;
-            tracing::info!("shutdown requested");
-        })
-        .await?;
+    // The connection's address feeds the public portal's rate limits.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested");
+    })
+    .await?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
     services.close().await;

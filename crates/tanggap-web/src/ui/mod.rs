@@ -27,6 +27,7 @@ mod export;
 mod home;
 mod layout;
 pub(crate) mod map;
+pub(crate) mod portal;
 mod session;
 mod sop;
 mod views;
@@ -56,6 +57,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/{section}", get(admin::show))
         .route("/admin/{section}/{change}", post(admin::submit))
         .route("/audit", get(admin::audit))
+        .route(
+            "/lapor",
+            get(portal::report_form).post(portal::submit_report),
+        )
+        .route("/lapor/terkirim", get(portal::receipt))
+        .route("/lacak", get(portal::track))
+        .route("/lacak/{action}", post(portal::reporter_action))
         .route("/sop", get(sop::index))
         .route("/sop/{name}", get(sop::show))
         .route("/pengaduan", get(complaints::list))

@@ -1,0 +1,185 @@
+//! The public portal's use cases: a citizen reports a complaint without an
+//! account and follows it with the tracking number and the secret.
+//!
+//! The reporter's view is built here, so the web layer never filters
+//! internal data itself: it carries only public events, and it names staff
+//! by their role ("Admin") or agency, never by username.
+
+use crate::error::ServiceError;
+use crate::{Services, now};
+use jiff::Timestamp;
+use serde::Deserialize;
+use tanggap_core::complaint::hash_secret;
+use tanggap_core::lifecycle::{Action, Actor, ActorKind, Intake, Visibility};
+use tanggap_core::{Channel, Complaint, ComplaintType, Role, Satisfaction, Status};
+
+/// Settings of the public portal. Rate limits count per client address
+/// and per contact (phone or e-mail) within a sliding window.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    /// How long the reporter's personal data is kept, stated in the
+    /// consent notice.
+    pub retention_years: u32,
+    /// Reports one client address may send per window.
+    pub reports_per_address: u32,
+    pub report_window_minutes: u64,
+    /// Tracking-page requests one client address may make per window.
+    pub lookups_per_address: u32,
+    pub lookup_window_minutes: u64,
+    /// Reports with the same phone number or e-mail address per window.
+    pub reports_per_contact: u32,
+    pub contact_window_minutes: u64,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self {
+            retention_years: 5,
+            reports_per_address: 5,
+            report_window_minutes: 10,
+            lookups_per_address: 30,
+            lookup_window_minutes: 10,
+            reports_per_contact: 3,
+            contact_window_minutes: 60,
+        }
+    }
+}
+
+/// Who wrote a public event, as the reporter sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublicActor {
+    /// The central admin or other city staff without an agency.
+    Admin,
+    /// An agency, by its code.
+    Agency(String),
+    Reporter,
+    System,
+}
+
+/// One event of the public timeline.
+#[derive(Clone, Debug)]
+pub struct PublicEvent {
+    pub action: Action,
+    pub at: Timestamp,
+    pub actor: PublicActor,
+    pub to_status: Status,
+    pub text: Option<String>,
+}
+
+/// A complaint as its reporter sees it on the tracking page. It has no
+/// identity fields, no internal notes and no staff names.
+#[derive(Clone, Debug)]
+pub struct ReporterView {
+    pub tracking_number: String,
+    pub complaint_type: ComplaintType,
+    pub title: Option<String>,
+    pub body: String,
+    pub category: Option<String>,
+    pub status: Status,
+    pub received_at: Timestamp,
+    /// The agency handling it, once dispatched.
+    pub lead_agency: Option<String>,
+    pub forwarded_to: Option<String>,
+    /// The deadline of the city's next step, if one applies now.
+    pub due_at: Option<Timestamp>,
+    pub hold_expires_at: Option<Timestamp>,
+    pub auto_close_at: Option<Timestamp>,
+    pub satisfaction: Option<Satisfaction>,
+    pub events: Vec<PublicEvent>,
+    /// The reporter may add information now (the complaint is on hold).
+    pub can_complete: bool,
+    /// The reporter may reply to the final response now.
+    pub can_reply: bool,
+}
+
+fn public_actor(actor: &Actor) -> PublicActor {
+    match &actor.kind {
+        ActorKind::Staff {
+            agency: Some(code),
+            role,
+        } if *role != Role::CentralAdmin => PublicActor::Agency(code.clone()),
+        ActorKind::Staff { .. } => PublicActor::Admin,
+        ActorKind::Reporter => PublicActor::Reporter,
+        ActorKind::System => PublicActor::System,
+    }
+}
+
+impl Services {
+    /// Registers a complaint sent through the public portal, on the `web`
+    /// channel and as the reporter. Returns the complaint and its secret,
+    /// which is shown to the reporter once and stored only as a hash.
+    pub async fn report(&self, intake: Intake) -> Result<(Complaint, String), ServiceError> {
+        let intake = Intake {
+            channel: Some(Channel::Web),
+            channel_reference: None,
+            received_at: None,
+            ..intake
+        };
+        match self
+            .register(&Actor::reporter(), intake, now(), None)
+            .await?
+        {
+            crate::complaints::Registered::New(complaint, secret) => Ok((*complaint, secret)),
+            crate::complaints::Registered::Replayed(_) => Err(ServiceError::Internal(
+                "a portal report without an idempotency key was replayed".into(),
+            )),
+        }
+    }
+
+    /// Reads a complaint as its reporter sees it. A wrong tracking number
+    /// and a wrong secret give the same [`ServiceError::NotFound`], so the
+    /// answer does not tell whether the number exists.
+    pub async fn reporter_view(
+        &self,
+        tracking_number: &str,
+        secret: &str,
+    ) -> Result<ReporterView, ServiceError> {
+        let not_found = || ServiceError::NotFound {
+            entity: "complaint",
+        };
+        let secret = secret.trim();
+        if secret.is_empty() {
+            return Err(not_found());
+        }
+        let complaint = self
+            .store
+            .find_complaint(tracking_number.trim())
+            .await?
+            .filter(|c| c.reporter_secret_hash.as_deref() == Some(hash_secret(secret).as_str()))
+            .ok_or_else(not_found)?;
+        let events = self
+            .store
+            .complaint_events(complaint.id)
+            .await?
+            .into_iter()
+            .map(|stored| stored.event)
+            .filter(|event| event.visibility == Visibility::Public)
+            .map(|event| PublicEvent {
+                action: event.action,
+                at: event.at,
+                actor: public_actor(&event.actor),
+                to_status: event.to_status,
+                text: event.text,
+            })
+            .collect();
+        Ok(ReporterView {
+            tracking_number: complaint.tracking_number,
+            complaint_type: complaint.complaint_type,
+            title: complaint.title,
+            body: complaint.body,
+            category: complaint.category,
+            status: complaint.status,
+            received_at: complaint.received_at,
+            lead_agency: complaint.lead_agency,
+            forwarded_to: complaint.forwarded_to,
+            due_at: complaint.deadlines.due_at,
+            hold_expires_at: complaint.deadlines.hold_expires_at,
+            auto_close_at: complaint.deadlines.auto_close_at,
+            satisfaction: complaint.satisfaction,
+            events,
+            can_complete: complaint.status == Status::OnHold,
+            can_reply: complaint.status == Status::Responded,
+        })
+    }
+}
