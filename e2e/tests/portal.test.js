@@ -2,6 +2,7 @@
 // report, and completes it when staff put it on hold.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { crc32, deflateSync } from 'node:zlib';
 import {
   assertAccessible,
   assertNoHorizontalScroll,
@@ -15,8 +16,34 @@ import {
 const skip = missingPrerequisite();
 const PHONE = { width: 360, height: 740 };
 
+/** Builds a small RGB PNG, so the test needs no image file. */
+function smallPng(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const checksum = Buffer.alloc(4);
+    checksum.writeUInt32BE(crc32(typed));
+    return Buffer.concat([length, typed, checksum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per channel
+  header[9] = 2; // RGB
+  const row = Buffer.alloc(1 + width * 3, 120); // filter byte, then grey pixels
+  row[0] = 0;
+  const rows = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 /** Fills and sends the report form; returns the tracking number, secret and link. */
-async function report(page, base, title) {
+async function report(page, base, title, { photo = false } = {}) {
   await page.goto(`${base}/lapor`);
   await page.check('#jenis-complaint');
   await page.fill('#title', title);
@@ -25,6 +52,13 @@ async function report(page, base, title) {
   await page.fill('#address', 'Jl. Pramuka, depan gang 3');
   await page.fill('#name', 'Siti Warga Uji');
   await page.fill('#phone', '0812-5555-0199');
+  if (photo) {
+    await page.setInputFiles('#lampiran', {
+      name: 'lampu.png',
+      mimeType: 'image/png',
+      buffer: smallPng(24, 16),
+    });
+  }
   await page.check('#consent');
   await page.click('#form-lapor button[type=submit]');
   await page.waitForURL(`${base}/lapor/terkirim`);
@@ -56,7 +90,10 @@ describe('public portal', { skip: skip ?? false }, () => {
     await page.goto(`${server.base}/lapor`);
     await assertAccessible(page, 'report form');
     await assertNoHorizontalScroll(page, 'report form');
-    const { number, secret, link } = await report(page, server.base, 'Lampu jalan mati di Jl. Pramuka');
+    const { number, secret, link } = await report(page, server.base, 'Lampu jalan mati di Jl. Pramuka', {
+      photo: true,
+    });
+    assert.equal(await page.locator('.error').count(), 0, 'the photo was stored');
     await assertAccessible(page, 'receipt');
     await assertNoHorizontalScroll(page, 'receipt');
 

@@ -237,7 +237,13 @@ pub const TRANSITIONS: &[Transition] = &[
         action: Action::Attach,
         from: OPEN,
         to: None,
-        performers: &[P::CentralAdmin, P::AssignedAgency, P::RecordingAgency],
+        // The reporter attaches only the files sent with the report form.
+        performers: &[
+            P::CentralAdmin,
+            P::AssignedAgency,
+            P::RecordingAgency,
+            P::Reporter,
+        ],
         activity: None,
     },
     Transition {

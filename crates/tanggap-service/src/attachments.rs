@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 use tanggap_core::attachment::{
     Attachment, FileKind, MAX_FILE_BYTES, MAX_FILES_PER_COMPLAINT, detect_kind, sanitise_file_name,
 };
-use tanggap_core::lifecycle::{self, Command};
+use tanggap_core::lifecycle::{self, Actor, Command};
 use tanggap_core::validate::FieldError;
-use tanggap_core::{ComplaintId, Role};
+use tanggap_core::{Complaint, ComplaintId, Role};
 use tanggap_store::{AttachmentInsert, AuditDraft, NewAttachment, micros};
 
 /// Largest image accepted for re-encoding, in pixels per side.
@@ -266,7 +266,28 @@ impl Services {
         if !row.permits(&actor, Some(&complaint)) {
             return Err(ServiceError::Forbidden);
         }
+        self.store_uploads(
+            &actor,
+            &complaint,
+            uploads,
+            from_reporter,
+            Some(principal.user_id),
+        )
+        .await
+    }
 
+    /// Stores checked uploads for `actor`, who must be allowed to attach
+    /// files to `complaint`. `uploaded_by` is the staff user, `None` for
+    /// the reporter.
+    pub(crate) async fn store_uploads(
+        &self,
+        actor: &Actor,
+        complaint: &Complaint,
+        uploads: Vec<CheckedUpload>,
+        from_reporter: bool,
+        uploaded_by: Option<i64>,
+    ) -> Result<Vec<Attachment>, ServiceError> {
+        let id = complaint.id;
         let mut attached = Vec::new();
         for upload in uploads {
             let original = self.stored_path("original", &upload.sha256);
@@ -300,7 +321,7 @@ impl Services {
                 sha256: upload.sha256.clone(),
                 has_sanitised_copy,
                 from_reporter,
-                uploaded_by: Some(principal.user_id),
+                uploaded_by,
                 uploaded_at_micros: micros(at),
             };
             // The event is built (and the command validated) before the
@@ -312,7 +333,7 @@ impl Services {
                 size_bytes,
             };
             let (_, event) =
-                self.with_context(|ctx| lifecycle::apply(&complaint, command, &actor, at, ctx))?;
+                self.with_context(|ctx| lifecycle::apply(complaint, command, actor, at, ctx))?;
             let make_event = |attachment_id: i64| {
                 let mut event = event.clone();
                 event.data["attachment_id"] = json!(attachment_id);

@@ -5,6 +5,8 @@
 //! internal data itself: it carries only public events, and it names staff
 //! by their role ("Admin") or agency, never by username.
 
+use crate::attachments::CheckedUpload;
+use crate::complaints::Registered;
 use crate::error::ServiceError;
 use crate::{Services, now};
 use jiff::Timestamp;
@@ -44,6 +46,16 @@ impl Default for PortalConfig {
             contact_window_minutes: 60,
         }
     }
+}
+
+/// Result of [`Services::report`].
+#[derive(Clone, Debug)]
+pub struct Reported {
+    pub complaint: Complaint,
+    /// The reporter's secret, returned once.
+    pub secret: String,
+    /// Some files could not be stored; the complaint was saved without them.
+    pub files_failed: bool,
 }
 
 /// Who wrote a public event, as the reporter sees it.
@@ -107,24 +119,46 @@ fn public_actor(actor: &Actor) -> PublicActor {
 
 impl Services {
     /// Registers a complaint sent through the public portal, on the `web`
-    /// channel and as the reporter. Returns the complaint and its secret,
-    /// which is shown to the reporter once and stored only as a hash.
-    pub async fn report(&self, intake: Intake) -> Result<(Complaint, String), ServiceError> {
+    /// channel and as the reporter, with the files checked by
+    /// [`Services::check_uploads`]. The secret in the result is shown to
+    /// the reporter once and stored only as a hash.
+    ///
+    /// A file that cannot be stored does not undo the complaint: the result
+    /// then says so, and the reporter is told to send the file another way.
+    pub async fn report(
+        &self,
+        intake: Intake,
+        uploads: Vec<CheckedUpload>,
+    ) -> Result<Reported, ServiceError> {
         let intake = Intake {
             channel: Some(Channel::Web),
             channel_reference: None,
             received_at: None,
             ..intake
         };
-        match self
-            .register(&Actor::reporter(), intake, now(), None)
-            .await?
+        let actor = Actor::reporter();
+        let (complaint, secret) = match self.register(&actor, intake, now(), None).await? {
+            Registered::New(complaint, secret) => (*complaint, secret),
+            Registered::Replayed(_) => {
+                return Err(ServiceError::Internal(
+                    "a portal report without an idempotency key was replayed".into(),
+                ));
+            }
+        };
+        let mut files_failed = false;
+        if !uploads.is_empty()
+            && let Err(e) = self
+                .store_uploads(&actor, &complaint, uploads, true, None)
+                .await
         {
-            crate::complaints::Registered::New(complaint, secret) => Ok((*complaint, secret)),
-            crate::complaints::Registered::Replayed(_) => Err(ServiceError::Internal(
-                "a portal report without an idempotency key was replayed".into(),
-            )),
+            tracing::error!(error = %e, complaint_id = complaint.id.0, "storing a portal report's files failed");
+            files_failed = true;
         }
+        Ok(Reported {
+            complaint,
+            secret,
+            files_failed,
+        })
     }
 
     /// Reads a complaint as its reporter sees it. A wrong tracking number

@@ -59,7 +59,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/audit", get(admin::audit))
         .route(
             "/lapor",
-            get(portal::report_form).post(portal::submit_report),
+            get(portal::report_form)
+                .post(portal::submit_report)
+                .layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
         )
         .route("/lapor/terkirim", get(portal::receipt))
         .route("/lacak", get(portal::track))

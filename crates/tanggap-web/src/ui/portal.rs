@@ -17,7 +17,7 @@ use crate::error::describe;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::{HashMap, VecDeque};
@@ -133,6 +133,8 @@ pub(crate) struct ReportPage {
     pub categories: Vec<Opt>,
     pub kelurahan: Vec<Opt>,
     pub retention: String,
+    /// Help text of the file input: accepted kinds and limits.
+    pub attachment_help: String,
     pub v: ReportValues,
 }
 
@@ -143,6 +145,8 @@ pub(crate) struct ReceiptPage {
     pub tracking: String,
     pub secret: String,
     pub link: String,
+    /// The report was saved without its files.
+    pub files_failed: bool,
 }
 
 #[derive(Template)]
@@ -244,6 +248,7 @@ fn report_page_with(
         categories,
         kelurahan: kelurahan_options,
         retention: lang.text("portal-consent-retention", &[("years", years)]),
+        attachment_help: super::attachments::upload_help(lang),
         v,
     }
 }
@@ -278,18 +283,19 @@ pub(crate) async fn submit_report(
     let headers = request.headers().clone();
     let client = client_key(&request);
     let lang = page_lang(&headers);
-    let body = match axum::body::Bytes::from_request(request, &state).await {
-        Ok(body) => body,
-        Err(_) => {
-            return message_page(
-                lang,
-                csrf,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "portal-too-large",
-            );
+    let form = match super::attachments::read_form(&state, request).await {
+        Ok(form) => form,
+        Err(e) => {
+            let (status, title, _) = describe(&e, lang);
+            let page = MessagePage {
+                l: portal_layout(lang, csrf, "/lapor", lang.text("portal-title", &[])),
+                message: title,
+            };
+            return render(status, &page);
         }
     };
-    let pairs = form_pairs(&body);
+    let pairs = form.pairs;
+    let uploads = form.uploads;
     let get = |key: &str| {
         form_value(&pairs, key)
             .map(str::to_owned)
@@ -366,6 +372,19 @@ pub(crate) async fn submit_report(
         }
     }
 
+    // Files are checked before the complaint is saved, so a rejected file
+    // does not leave a complaint without its attachments.
+    let checked_uploads = match state.services.check_uploads(uploads).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            let (status, title, fields) = describe(&e.into(), lang);
+            page.errors.push(title);
+            page.errors.extend(fields);
+            page.errors.push(lang.text("new-files-again", &[]));
+            return render(status, &page);
+        }
+    };
+
     let opt = |s: &String| (!s.is_empty()).then(|| s.clone());
     let intake = Intake {
         complaint_type: Some(complaint_type),
@@ -389,9 +408,14 @@ pub(crate) async fn submit_report(
         confidential: page.v.confidential,
         ..Intake::default()
     };
-    match state.services.report(intake).await {
-        Ok((complaint, secret)) => {
-            let receipt = format!("{}\n{secret}", complaint.tracking_number);
+    match state.services.report(intake, checked_uploads).await {
+        Ok(reported) => {
+            let receipt = format!(
+                "{}\n{}\n{}",
+                reported.complaint.tracking_number,
+                reported.secret,
+                if reported.files_failed { "1" } else { "0" }
+            );
             let encoded: String = form_urlencoded::byte_serialize(receipt.as_bytes()).collect();
             let mut response = Redirect::to(RECEIPT_PATH).into_response();
             if let Ok(value) = HeaderValue::from_str(&format!(
@@ -435,6 +459,7 @@ fn decoy_receipt(lang: Lang, csrf: String) -> Response {
     let tracking = format!("BJM-{year}-{serial:06}");
     let secret: String = random[3..].iter().map(|b| format!("{b:02x}")).collect();
     let page = ReceiptPage {
+        files_failed: false,
         l: portal_layout(
             lang,
             csrf,
@@ -460,14 +485,14 @@ pub(crate) async fn receipt(
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default()
     });
-    let Some((tracking, secret)) = stored
-        .as_deref()
-        .and_then(|r| r.split_once('\n'))
-        .map(|(t, s)| (t.to_owned(), s.to_owned()))
-    else {
+    let mut lines = stored.as_deref().unwrap_or_default().split('\n');
+    let (Some(tracking), Some(secret)) = (lines.next(), lines.next()) else {
         return Redirect::to("/lapor").into_response();
     };
+    let (tracking, secret) = (tracking.to_owned(), secret.to_owned());
+    let files_failed = lines.next() == Some("1");
     let page = ReceiptPage {
+        files_failed,
         l: portal_layout(
             lang,
             csrf,
@@ -691,18 +716,18 @@ pub(crate) async fn reporter_action(
             "portal-rate-limited",
         );
     }
-    let body = match axum::body::Bytes::from_request(request, &state).await {
-        Ok(body) => body,
-        Err(_) => {
-            return message_page(
-                lang,
-                csrf,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "portal-too-large",
-            );
+    let form = match super::attachments::read_form(&state, request).await {
+        Ok(form) => form,
+        Err(e) => {
+            let (status, title, _) = describe(&e, lang);
+            let page = MessagePage {
+                l: portal_layout(lang, csrf, "/lapor", lang.text("portal-title", &[])),
+                message: title,
+            };
+            return render(status, &page);
         }
     };
-    let pairs = form_pairs(&body);
+    let pairs = form.pairs;
     let number = form_value(&pairs, "nomor").unwrap_or_default().to_owned();
     let secret = form_value(&pairs, "kode").unwrap_or_default().to_owned();
     if !csrf_valid(&headers, &pairs) {

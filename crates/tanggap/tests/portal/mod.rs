@@ -345,3 +345,104 @@ async fn rate_limits_answer_429() {
         app.stop().await;
     }
 }
+
+/// Returns a small PNG photo.
+fn photo() -> Vec<u8> {
+    let picture =
+        image::RgbImage::from_fn(16, 12, |x, y| image::Rgb([x as u8 * 15, y as u8 * 20, 90]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("encode PNG");
+    png.into_inner()
+}
+
+#[tokio::test]
+async fn report_with_photo_attaches_it() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let client = visitor();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf_token(&app, &client).await)
+            .text("complaint_type", "complaint")
+            .text("body", "Pohon tumbang menutup jalan FOTO-PORTAL")
+            .text("consent", "on")
+            .part(
+                "lampiran",
+                reqwest::multipart::Part::bytes(photo()).file_name("pohon.png"),
+            );
+        let response = client
+            .post(format!("{}/lapor", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("report request");
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        let page = response.text().await.expect("page");
+        assert!(
+            strong_text(&page, "nomor-pelacakan").is_some(),
+            "{kind}: {page}"
+        );
+
+        let admin = app.login("admin").await;
+        let (status, list) = super::get(
+            &admin,
+            format!("{}/api/v1/complaints?q=FOTO-PORTAL", app.base),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {list}");
+        let complaint = &list["items"][0];
+        assert_eq!(complaint["channel"], "web", "{kind}");
+        let id = complaint["id"].as_i64().expect("id");
+        let (status, events) = super::get(
+            &admin,
+            format!("{}/api/v1/complaints/{id}/events", app.base),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {events}");
+        let attached = events
+            .as_array()
+            .expect("event list")
+            .iter()
+            .filter(|e| e["action"] == "attach")
+            .count();
+        assert_eq!(attached, 1, "{kind}: {events}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn rejected_file_saves_nothing() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let before = complaint_total(&app).await;
+        let client = visitor();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf_token(&app, &client).await)
+            .text("complaint_type", "complaint")
+            .text("body", "Laporan dengan berkas program")
+            .text("consent", "on")
+            .part(
+                "lampiran",
+                reqwest::multipart::Part::bytes(b"MZ\x90\x00program".to_vec())
+                    .file_name("foto.exe"),
+            );
+        let response = client
+            .post(format!("{}/lapor", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("report request");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}"
+        );
+        assert_eq!(
+            complaint_total(&app).await,
+            before,
+            "{kind}: complaint saved"
+        );
+        app.stop().await;
+    }
+}
