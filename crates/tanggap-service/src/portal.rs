@@ -58,7 +58,7 @@ pub struct Reported {
     pub files_failed: bool,
 }
 
-/// Who wrote a public event, as the reporter sees it.
+/// Author of a public event, as shown to the reporter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PublicActor {
     /// The central admin or other city staff without an agency.
@@ -79,7 +79,7 @@ pub struct PublicEvent {
     pub text: Option<String>,
 }
 
-/// A complaint as its reporter sees it on the tracking page. It has no
+/// A complaint as shown to its reporter on the tracking page. It has no
 /// identity fields, no internal notes and no staff names.
 #[derive(Clone, Debug)]
 pub struct ReporterView {
@@ -123,8 +123,9 @@ impl Services {
     /// [`Services::check_uploads`]. The secret in the result is shown to
     /// the reporter once and stored only as a hash.
     ///
-    /// A file that cannot be stored does not undo the complaint: the result
-    /// then says so, and the reporter is told to send the file another way.
+    /// A file that cannot be stored does not undo the complaint. The result
+    /// then has `files_failed` set, and the receipt asks the reporter to
+    /// send the file through another channel.
     pub async fn report(
         &self,
         intake: Intake,
@@ -161,9 +162,9 @@ impl Services {
         })
     }
 
-    /// Reads a complaint as its reporter sees it. A wrong tracking number
+    /// Reads a complaint as shown to its reporter. A wrong tracking number
     /// and a wrong secret give the same [`ServiceError::NotFound`], so the
-    /// answer does not tell whether the number exists.
+    /// response does not reveal whether the number exists.
     pub async fn reporter_view(
         &self,
         tracking_number: &str,

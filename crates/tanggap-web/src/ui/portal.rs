@@ -46,7 +46,7 @@ pub(crate) struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// Records one hit for `key` and tells whether it is within `limit`
+    /// Records one hit for `key` and returns whether it is within `limit`
     /// hits per `window`. A rejected hit is not recorded.
     pub(crate) fn allow(&self, key: &str, limit: u32, window: Duration) -> bool {
         let now = Instant::now();
@@ -76,7 +76,7 @@ impl RateLimiter {
     }
 }
 
-/// The client's address as the server saw the connection. Behind a reverse
+/// Returns the client's address as the server saw the connection. Behind a reverse
 /// proxy every request has the proxy's address, so the per-address limits
 /// then apply to all visitors together.
 fn client_key(request: &Request) -> String {
@@ -102,7 +102,7 @@ fn portal_layout(lang: Lang, csrf: String, path: &str, title: String) -> Layout 
     }
 }
 
-/// What the reporter typed, to show it again after an error.
+/// Values the reporter typed, shown again after an error.
 #[derive(Default)]
 pub(crate) struct ReportValues {
     pub title: String,
@@ -331,7 +331,7 @@ pub(crate) async fn submit_report(
     }
     // A filled honeypot gets a receipt that looks real and saves nothing.
     if form_value(&pairs, HONEYPOT_FIELD).is_some() {
-        return decoy_receipt(lang, csrf);
+        return decoy_receipt(lang, csrf, &state.services.config().tracking_prefix);
     }
     let limits = &state.services.config().portal;
     if !state.portal_limits.allow(
@@ -356,8 +356,11 @@ pub(crate) async fn submit_report(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let contacts = [page.v.phone.as_str(), page.v.email.as_str()];
-    for contact in contacts.iter().filter(|c| !c.is_empty()) {
-        let key = format!("contact:{}", normalise_contact(contact));
+    for contact in contacts.iter().map(|c| normalise_contact(c)) {
+        if contact.is_empty() {
+            continue;
+        }
+        let key = format!("contact:{contact}");
         if !state.portal_limits.allow(
             &key,
             limits.reports_per_contact,
@@ -417,9 +420,14 @@ pub(crate) async fn submit_report(
                 if reported.files_failed { "1" } else { "0" }
             );
             let encoded: String = form_urlencoded::byte_serialize(receipt.as_bytes()).collect();
+            let secure = if state.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
             let mut response = Redirect::to(RECEIPT_PATH).into_response();
             if let Ok(value) = HeaderValue::from_str(&format!(
-                "{RECEIPT_COOKIE}={encoded}; Path={RECEIPT_PATH}; HttpOnly; SameSite=Strict; Max-Age=600"
+                "{RECEIPT_COOKIE}={encoded}; Path={RECEIPT_PATH}; HttpOnly; SameSite=Strict; Max-Age=600{secure}"
             )) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
@@ -449,14 +457,14 @@ fn tracking_link(number: &str, secret: &str) -> String {
     format!("/lacak?nomor={}&kode={}", encode(number), encode(secret))
 }
 
-fn decoy_receipt(lang: Lang, csrf: String) -> Response {
+fn decoy_receipt(lang: Lang, csrf: String, prefix: &str) -> Response {
     let mut random = [0u8; 19];
     if getrandom::fill(&mut random).is_err() {
         random = [7; 19];
     }
     let serial = u32::from_le_bytes([random[0], random[1], random[2], 0]) % 1_000_000;
     let year = jiff::Timestamp::now().strftime("%y").to_string();
-    let tracking = format!("BJM-{year}-{serial:06}");
+    let tracking = format!("{prefix}-{year}-{serial:06}");
     let secret: String = random[3..].iter().map(|b| format!("{b:02x}")).collect();
     let page = ReceiptPage {
         files_failed: false,
@@ -473,7 +481,8 @@ fn decoy_receipt(lang: Lang, csrf: String) -> Response {
     render(StatusCode::OK, &page)
 }
 
-/// Shows the tracking number and the secret once, then forgets them.
+/// Shows the tracking number and the secret once and clears the receipt
+/// cookie that carried them.
 pub(crate) async fn receipt(
     Extension(CsrfToken(csrf)): Extension<CsrfToken>,
     headers: HeaderMap,

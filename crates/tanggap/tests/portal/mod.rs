@@ -7,7 +7,7 @@ use serde_json::json;
 use tanggap_service::portal::PublicActor;
 use tanggap_store::testing::backends;
 
-/// A client without a session that keeps cookies, like a browser.
+/// Builds a client without a session that keeps cookies, like a browser.
 fn visitor() -> Client {
     Client::builder()
         .cookie_store(true)
@@ -443,6 +443,99 @@ async fn rejected_file_saves_nothing() {
             before,
             "{kind}: complaint saved"
         );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn not_resolved_reply_reopens() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let admin = app.login("admin").await;
+        let pupr = app.login("pupr").await;
+        let (status, created) = post(
+            &admin,
+            format!("{}/api/v1/complaints", app.base),
+            json!({
+                "channel": "web",
+                "complaint_type": "complaint",
+                "body": "Jembatan kayu di Sungai Jingah lapuk",
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {created}");
+        let id = created["complaint"]["id"].as_i64().expect("id");
+        let number = created["complaint"]["tracking_number"]
+            .as_str()
+            .expect("tracking number")
+            .to_owned();
+        let secret = created["secret"].as_str().expect("secret").to_owned();
+        let action = |name: &str| format!("{}/api/v1/complaints/{id}/actions/{name}", app.base);
+        let steps = [
+            (
+                &admin,
+                "verify",
+                json!({ "version": 1, "complaint_type": "complaint", "category": "TOPIK LAINNYA" }),
+            ),
+            (
+                &admin,
+                "dispatch",
+                json!({ "version": 2, "lead_agency": "PUPR" }),
+            ),
+            (
+                &pupr,
+                "respond",
+                json!({ "version": 3, "text": "Papan jembatan sudah diganti" }),
+            ),
+        ];
+        for (client, name, body) in steps {
+            let (status, answer) = post(client, action(name), body).await;
+            assert_eq!(status, StatusCode::OK, "{kind} {name}: {answer}");
+        }
+
+        let client = visitor();
+        let (status, page) = tracking_page(&app, &client, &number, &secret).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {page}");
+        assert!(page.contains("Ditanggapi"), "{kind}");
+        assert!(page.contains("Papan jembatan sudah diganti"), "{kind}");
+        let csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("CSRF field on the tracking page")
+            .to_owned();
+        let reply = |rating: &'static str| {
+            let form = [
+                ("csrf", csrf.clone()),
+                ("nomor", number.clone()),
+                ("kode", secret.clone()),
+                ("satisfied", "no".to_owned()),
+                ("rating", rating.to_owned()),
+                ("comment", "Papan di sisi utara masih lapuk".to_owned()),
+            ];
+            client
+                .post(format!("{}/lacak/tanggapan", app.base))
+                .form(&form)
+                .send()
+        };
+
+        let response = reply("9").await.expect("reply request");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}: rating 9 accepted"
+        );
+
+        let response = reply("2").await.expect("reply request");
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        let page = response.text().await.expect("page");
+        assert!(page.contains("balasan Anda sudah tercatat"), "{kind}");
+        assert!(
+            page.contains("Ditindaklanjuti oleh"),
+            "{kind}: not reopened"
+        );
+        assert!(page.contains("Papan di sisi utara masih lapuk"), "{kind}");
+        assert!(page.contains("2/5"), "{kind}");
         app.stop().await;
     }
 }
