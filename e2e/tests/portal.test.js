@@ -43,7 +43,7 @@ function smallPng(width, height) {
 }
 
 /** Fills and sends the report form; returns the tracking number, secret and link. */
-async function report(page, base, title, { photo = false } = {}) {
+async function report(page, base, title, { photo = false, pin = false } = {}) {
   await page.goto(`${base}/lapor`);
   await page.check('#jenis-complaint');
   await page.fill('#title', title);
@@ -58,6 +58,13 @@ async function report(page, base, title, { photo = false } = {}) {
       mimeType: 'image/png',
       buffer: smallPng(24, 16),
     });
+  }
+  if (pin) {
+    // A tap in the middle of the map, which opens on the city centre.
+    await page.locator('#peta-lapor').scrollIntoViewIfNeeded();
+    await page.click('#peta-lapor');
+    assert.match(await page.textContent('#peta-lapor-status'), /Tanda lokasi: -3\.\d+, 114\.\d+/);
+    assert.notEqual(await page.inputValue('#latitude'), '');
   }
   await page.check('#consent');
   await page.click('#form-lapor button[type=submit]');
@@ -92,6 +99,7 @@ describe('public portal', { skip: skip ?? false }, () => {
     await assertNoHorizontalScroll(page, 'report form');
     const { number, secret, link } = await report(page, server.base, 'Lampu jalan mati di Jl. Pramuka', {
       photo: true,
+      pin: true,
     });
     assert.equal(await page.locator('.error').count(), 0, 'the photo was stored');
     await assertAccessible(page, 'receipt');

@@ -28,6 +28,7 @@ mod home;
 mod layout;
 pub(crate) mod map;
 pub(crate) mod portal;
+mod portal_map;
 mod session;
 mod sop;
 mod views;
@@ -96,6 +97,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/peta/kelurahan/{code}", get(map::boundary))
         .route("/static/peta.js", get(map::script))
+        .route("/static/lapor-peta.js", get(portal_map::script))
         .route("/static/vendor/leaflet-1.9.4/{file}", get(map::leaflet))
         .route(
             "/static/vendor/leaflet-1.9.4/images/{file}",

@@ -35,6 +35,8 @@ const RECEIPT_COOKIE: &str = "tanggap_receipt";
 const RECEIPT_PATH: &str = "/lapor/terkirim";
 /// Name of the honeypot field: hidden from people, filled by simple bots.
 const HONEYPOT_FIELD: &str = "situs_web";
+/// Tag of a report whose map pin lies outside every kelurahan of the city.
+const OUTSIDE_CITY_TAG: &str = "lokasi-di-luar-kota";
 /// Distinct keys kept before windows that have run out are pruned.
 const LIMITER_PRUNE_AT: usize = 10_000;
 
@@ -114,6 +116,9 @@ pub(crate) struct ReportValues {
     pub anonymous: bool,
     pub confidential: bool,
     pub consent: bool,
+    /// The map pin in decimal degrees, empty without a pin.
+    pub latitude: String,
+    pub longitude: String,
 }
 
 /// One report type with its plain explanation.
@@ -135,6 +140,8 @@ pub(crate) struct ReportPage {
     pub retention: String,
     /// Help text of the file input: accepted kinds and limits.
     pub attachment_help: String,
+    /// Tile URL template of the map, empty for the plain view.
+    pub tiles: String,
     pub v: ReportValues,
 }
 
@@ -249,6 +256,7 @@ fn report_page_with(
         kelurahan: kelurahan_options,
         retention: lang.text("portal-consent-retention", &[("years", years)]),
         attachment_help: super::attachments::upload_help(lang),
+        tiles: state.config.map_tile_url.clone().unwrap_or_default(),
         v,
     }
 }
@@ -311,6 +319,8 @@ pub(crate) async fn submit_report(
         anonymous: !get("anonymous").is_empty(),
         confidential: !get("confidential").is_empty(),
         consent: !get("consent").is_empty(),
+        latitude: get("latitude"),
+        longitude: get("longitude"),
     };
     let complaint_type = ComplaintType::from_code(&get("complaint_type"));
     let category = form_value(&pairs, "category").map(str::to_owned);
@@ -388,17 +398,33 @@ pub(crate) async fn submit_report(
         }
     };
 
+    // A pin fills in the kelurahan when none was chosen. A pin outside
+    // every kelurahan of the city is kept, and the tag flags it for staff.
+    let pin = page
+        .v
+        .latitude
+        .parse::<f64>()
+        .ok()
+        .zip(page.v.longitude.parse::<f64>().ok());
+    let pin_kelurahan = pin.and_then(|(lat, lng)| super::portal_map::kelurahan_at(lat, lng));
+    let tags = match pin {
+        Some(_) if pin_kelurahan.is_none() => vec![OUTSIDE_CITY_TAG.to_owned()],
+        _ => Vec::new(),
+    };
+    let kelurahan = kelurahan.or(pin_kelurahan);
+
     let opt = |s: &String| (!s.is_empty()).then(|| s.clone());
     let intake = Intake {
         complaint_type: Some(complaint_type),
+        tags,
         title: opt(&page.v.title),
         body: Some(page.v.body.clone()),
         category,
         location: Location {
             text: opt(&page.v.address),
             kelurahan_code: kelurahan,
-            latitude: None,
-            longitude: None,
+            latitude: pin.map(|(lat, _)| lat),
+            longitude: pin.map(|(_, lng)| lng),
         },
         reporter: Reporter {
             name: opt(&page.v.name),

@@ -539,3 +539,52 @@ async fn not_resolved_reply_reopens() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn map_pin_finds_kelurahan() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let client = visitor();
+        // The centroid of Mantuil from the boundary file, then Jakarta.
+        let pins = [
+            ("PIN-DALAM-KOTA", "-3.356463", "114.546867"),
+            ("PIN-LUAR-KOTA", "-6.200000", "106.800000"),
+        ];
+        for (marker, latitude, longitude) in pins {
+            let (status, page) = send_report(
+                &app,
+                &client,
+                &format!("Genangan air {marker}"),
+                &[("latitude", latitude), ("longitude", longitude)],
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{kind} {marker}: {page}");
+        }
+
+        let admin = app.login("admin").await;
+        let find = |marker: &'static str| {
+            super::get(&admin, format!("{}/api/v1/complaints?q={marker}", app.base))
+        };
+        let (_, inside) = find("PIN-DALAM-KOTA").await;
+        let inside = &inside["items"][0];
+        assert_eq!(
+            inside["location"]["kelurahan_code"], "63.71.01.1001",
+            "{kind}: {inside}"
+        );
+        assert_eq!(inside["tags"], json!([]), "{kind}: {inside}");
+
+        let (_, outside) = find("PIN-LUAR-KOTA").await;
+        let outside = &outside["items"][0];
+        assert!(
+            outside["location"]["kelurahan_code"].is_null(),
+            "{kind}: {outside}"
+        );
+        assert_eq!(outside["location"]["latitude"], -6.2, "{kind}: {outside}");
+        assert_eq!(
+            outside["tags"],
+            json!(["lokasi-di-luar-kota"]),
+            "{kind}: {outside}"
+        );
+        app.stop().await;
+    }
+}
