@@ -1,5 +1,7 @@
 //! The `tanggap` command: serve, migrate, seed, users, tokens, import, audit.
 
+mod report;
+
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -75,6 +77,11 @@ enum Command {
     Demo {
         #[command(subcommand)]
         command: DemoCommand,
+    },
+    /// Writes the quarterly complaint report's figures.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
 }
 
@@ -326,6 +333,12 @@ async fn main() -> anyhow::Result<()> {
                     batch_size,
                 },
         } => demo_generate(settings, complaints, years, seed, until, batch_size).await,
+        Command::Report { command } => {
+            let services = open(&settings).await?;
+            let result = report::run(&services, command).await;
+            services.close().await;
+            result
+        }
     }
 }
 

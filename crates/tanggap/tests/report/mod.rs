@@ -557,3 +557,51 @@ async fn quarterly_figures_on_every_backend() {
         check_quarterly_figures(kind).await;
     }
 }
+
+#[test]
+fn report_command_writes_csv_and_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("report.db").display());
+    let status = crate::process::tanggap(&url, &["seed"])
+        .status()
+        .expect("seed runs");
+    assert!(status.success());
+    let out = dir.path().join("open-data");
+    let out_arg = out.display().to_string();
+    let args = [
+        "report",
+        "quarterly",
+        "--year",
+        "2025",
+        "--quarter",
+        "4",
+        "--format",
+        "csv,json",
+        "--out",
+        &out_arg,
+    ];
+    let status = crate::process::tanggap(&url, &args)
+        .status()
+        .expect("report runs");
+    assert!(status.success());
+
+    let csv = std::fs::read_to_string(out.join("laporan-triwulan-2025-q4.csv")).expect("CSV file");
+    assert!(csv.starts_with("figure,dimension,value\n"));
+    assert!(csv.contains("\nperiod_from,,2025-10-01\n"));
+    assert!(csv.contains("\nreceived,,0\n"));
+    let json =
+        std::fs::read_to_string(out.join("laporan-triwulan-2025-q4.json")).expect("JSON file");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(json["quarter"], 4);
+    assert_eq!(json["current"]["received"], 0);
+    assert_eq!(json["previous_quarter"]["period"]["from"], "2025-07-01");
+
+    let status = crate::process::tanggap(
+        &url,
+        &["report", "quarterly", "--year", "2025", "--quarter", "5"],
+    )
+    .stderr(std::process::Stdio::null())
+    .status()
+    .expect("report runs");
+    assert!(!status.success(), "quarter 5 is rejected");
+}
