@@ -22,6 +22,7 @@ use tanggap_core::{Channel, Complaint, ComplaintType, Role, Satisfaction, Status
 pub struct PortalConfig {
     /// How long the reporter's personal data is kept, stated in the
     /// consent notice.
+    // TODO: no job deletes personal data after this period yet.
     pub retention_years: u32,
     /// Reports one client address may send per window.
     pub reports_per_address: u32,
