@@ -123,6 +123,11 @@ describe('public portal', { skip: skip ?? false }, () => {
     // The bookmarked link opens the same page.
     await page.goto(`${server.base}${link}`);
     assert.equal((await page.textContent('#status-pelapor')).trim(), 'Belum diverifikasi');
+
+    // The language switch keeps the complaint on screen.
+    await page.click('a[hreflang=en]');
+    assert.equal((await page.textContent('#status-pelapor')).trim(), 'Not yet verified');
+    await page.click('a[hreflang=id]');
     await page.context().close();
   });
 

@@ -657,6 +657,9 @@ async fn track_page(
         .await
     {
         Ok(view) => {
+            // The language switch returns to this complaint, not to the
+            // empty tracking form.
+            page.l.path = tracking_link(&page.number, &page.secret);
             page.complaint = Some(tracked(state, lang, view));
             let mut response = render(status, &page);
             response
