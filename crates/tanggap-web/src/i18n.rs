@@ -90,7 +90,7 @@ impl Lang {
         let args: HashMap<Cow<'static, str>, FluentValue> = [
             "limit", "until", "action", "status", "current", "detail", "name", "total", "page",
             "pages", "days", "rating", "missing", "tracking", "secret", "ok", "failed", "value",
-            "years", "minutes",
+            "years", "minutes", "quarter", "year",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
@@ -137,6 +137,7 @@ mod tests {
             keys(include_str!("../locales/id/ui.ftl")),
             keys(include_str!("../locales/id/admin.ftl")),
             keys(include_str!("../locales/id/portal.ftl")),
+            keys(include_str!("../locales/id/report.ftl")),
         ]
         .concat();
         let en = [
@@ -144,6 +145,7 @@ mod tests {
             keys(include_str!("../locales/en/ui.ftl")),
             keys(include_str!("../locales/en/admin.ftl")),
             keys(include_str!("../locales/en/portal.ftl")),
+            keys(include_str!("../locales/en/report.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

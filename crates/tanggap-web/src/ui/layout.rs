@@ -81,6 +81,12 @@ impl Layout {
         if matches!(user.role, Role::CentralAdmin | Role::LiaisonAdmin) {
             items.push(("/pengaduan/baru", "nav-new"));
         }
+        if matches!(
+            user.role,
+            Role::CentralAdmin | Role::CitySecretary | Role::ComplaintTeam
+        ) {
+            items.push(("/laporan", "nav-report"));
+        }
         items.push(("/sop", "nav-sop"));
         if user.role == Role::SystemAdmin {
             items.push(("/admin", "nav-admin"));

@@ -29,6 +29,7 @@ mod layout;
 pub(crate) mod map;
 pub(crate) mod portal;
 mod portal_map;
+mod report;
 mod session;
 mod sop;
 mod views;
@@ -67,6 +68,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/lapor/terkirim", get(portal::receipt))
         .route("/lacak", get(portal::track))
         .route("/lacak/{action}", post(portal::reporter_action))
+        .route("/laporan", get(report::page))
+        .route("/laporan/data.csv", get(report::csv))
+        .route("/laporan/data.json", get(report::json))
         .route("/sop", get(sop::index))
         .route("/sop/{name}", get(sop::show))
         .route("/pengaduan", get(complaints::list))
