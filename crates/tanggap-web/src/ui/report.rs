@@ -129,22 +129,12 @@ fn duration_row(lang: Lang, key: &str, d: &Durations) -> DurationRow {
     }
 }
 
-fn build_page(services: &Services, lang: Lang, l: Layout, report: &QuarterlyReport) -> ReportPage {
-    let f: &Figures = &report.current;
-    let agency = |code: &str| {
-        services
-            .agency_name(code)
-            .unwrap_or_else(|| code.to_owned())
-    };
-    let region = |code: &str| {
-        services
-            .region_name(code)
-            .unwrap_or_else(|| code.to_owned())
-    };
-    let headline = f.headline();
+/// Compares the headline counts with the previous quarter and a year earlier.
+fn comparison_rows(lang: Lang, report: &QuarterlyReport) -> Vec<ComparisonRow> {
+    let headline = report.current.headline();
     let previous = report.previous_quarter.headline();
     let year_earlier = report.year_earlier.headline();
-    let comparison = Headline::NAMES
+    Headline::NAMES
         .iter()
         .enumerate()
         .map(|(i, name)| ComparisonRow {
@@ -155,48 +145,21 @@ fn build_page(services: &Services, lang: Lang, l: Layout, report: &QuarterlyRepo
             year_earlier: year_earlier.values()[i],
             change_year_earlier: signed(report.change_from_year_earlier.values()[i]),
         })
-        .collect();
-    let shares = [
-        ("report-verified-in-time", &f.verified_in_time),
-        ("report-followed-up-in-time", &f.followed_up_in_time),
-        ("report-resolved-in-time", &f.resolved_in_time),
-    ]
-    .into_iter()
-    .map(|(key, r)| RatioRow {
-        label: lang.text(key, &[]),
-        met: r.met,
-        counted: r.counted,
-        percent: percent(r.share),
-    })
-    .collect();
-    let agencies = f
-        .timeliness_by_agency
-        .iter()
-        .map(|(code, t)| AgencyRow {
-            agency: if code == tanggap_service::report::NONE_KEY {
-                lang.text("dash-none", &[])
-            } else {
-                agency(code)
-            },
-            verified: ratio_text(&t.verified),
-            followed_up: ratio_text(&t.followed_up),
-            resolved: ratio_text(&t.resolved),
-        })
-        .collect();
-    let s = &f.satisfaction;
-    let satisfaction = vec![
-        (lang.text("report-replies", &[]), s.replies.to_string()),
-        (
-            lang.text("report-share-satisfied", &[]),
-            percent(s.share_satisfied),
-        ),
-        (lang.text("report-ratings", &[]), s.ratings.to_string()),
-        (
-            lang.text("report-average-rating", &[]),
-            s.average_rating
-                .map_or_else(|| "–".to_owned(), |r| format!("{r:.2}")),
-        ),
-    ];
+        .collect()
+}
+
+/// Builds the count tables with bar lengths, labelled in the user's language.
+fn count_tables(services: &Services, lang: Lang, f: &Figures) -> Vec<CountTable> {
+    let agency = |code: &str| {
+        services
+            .agency_name(code)
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let region = |code: &str| {
+        services
+            .region_name(code)
+            .unwrap_or_else(|| code.to_owned())
+    };
     let status = |code: &str| lang.text(&format!("status-{code}"), &[]);
     let channel = |code: &str| lang.text(&format!("channel-{code}"), &[]);
     let complaint_type = |code: &str| lang.text(&format!("type-{code}"), &[]);
@@ -211,7 +174,7 @@ fn build_page(services: &Services, lang: Lang, l: Layout, report: &QuarterlyRepo
             (key, i64::try_from(*n).unwrap_or(i64::MAX))
         })
         .collect();
-    let tables = vec![
+    vec![
         count_table(
             lang,
             "report-by-month",
@@ -267,7 +230,64 @@ fn build_page(services: &Services, lang: Lang, l: Layout, report: &QuarterlyRepo
             reason,
         ),
         count_table(lang, "report-overdue-by-agency", &overdue, agency),
+    ]
+}
+
+fn build_page(services: &Services, lang: Lang, l: Layout, report: &QuarterlyReport) -> ReportPage {
+    let f: &Figures = &report.current;
+    let agency = |code: &str| {
+        services
+            .agency_name(code)
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let region = |code: &str| {
+        services
+            .region_name(code)
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let comparison = comparison_rows(lang, report);
+    let shares = [
+        ("report-verified-in-time", &f.verified_in_time),
+        ("report-followed-up-in-time", &f.followed_up_in_time),
+        ("report-resolved-in-time", &f.resolved_in_time),
+    ]
+    .into_iter()
+    .map(|(key, r)| RatioRow {
+        label: lang.text(key, &[]),
+        met: r.met,
+        counted: r.counted,
+        percent: percent(r.share),
+    })
+    .collect();
+    let agencies = f
+        .timeliness_by_agency
+        .iter()
+        .map(|(code, t)| AgencyRow {
+            agency: if code == tanggap_service::report::NONE_KEY {
+                lang.text("dash-none", &[])
+            } else {
+                agency(code)
+            },
+            verified: ratio_text(&t.verified),
+            followed_up: ratio_text(&t.followed_up),
+            resolved: ratio_text(&t.resolved),
+        })
+        .collect();
+    let s = &f.satisfaction;
+    let satisfaction = vec![
+        (lang.text("report-replies", &[]), s.replies.to_string()),
+        (
+            lang.text("report-share-satisfied", &[]),
+            percent(s.share_satisfied),
+        ),
+        (lang.text("report-ratings", &[]), s.ratings.to_string()),
+        (
+            lang.text("report-average-rating", &[]),
+            s.average_rating
+                .map_or_else(|| "–".to_owned(), |r| format!("{r:.2}")),
+        ),
     ];
+    let tables = count_tables(services, lang, f);
     let query = format!("tahun={}&triwulan={}", report.year, report.quarter);
     let year = report.year.to_string();
     let quarter = report.quarter.to_string();

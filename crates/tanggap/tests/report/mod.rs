@@ -448,7 +448,7 @@ async fn check_quarterly_figures(kind: &str) {
     assert_eq!(q4.days_to_resolve.median, Some(5.5));
     assert_eq!(q4.days_to_resolve.p90, Some(9));
 
-    // Activity in Q4: holds B and E, F archived, G forwarded, H returned,
+    // Activity in Q4: B and E put on hold, F archived, G forwarded, H returned,
     // C (rejected by the reporter) and D (reopened by staff) reopened.
     assert_eq!(q4.held, 2);
     assert_eq!(q4.archived_by_reason, tally(&[("spam", 1)]));
@@ -502,10 +502,10 @@ async fn check_quarterly_figures(kind: &str) {
     assert_eq!(q4_2024.status_at_end, tally(&[("dispatched", 1)]));
     assert_eq!(q4_2024.overdue_at_end, 1);
 
-    // Headline differences: Q4 2025 (7 received, 2 resolved, 2 held, 1
-    // archived, 1 forwarded, 1 returned, 2 reopened, 3 overdue, 1
-    // recurring) minus Q3 2025 (2, 1, 0, 0, 0, 0, 0, 1, 0) and minus Q4
-    // 2024 (1, 0, 0, 0, 0, 0, 0, 1, 0).
+    // Headline counts in the order of Headline::NAMES. Q4 2025: 7 received,
+    // 2 resolved, 2 held, 1 archived, 1 forwarded, 1 returned, 2 reopened,
+    // 3 overdue and 1 recurring problem. Q3 2025: 2, 1, 0, 0, 0, 0, 0, 1, 0.
+    // Q4 2024: 1, 0, 0, 0, 0, 0, 0, 1, 0.
     assert_eq!(
         report.change_from_previous_quarter.values(),
         [5, 1, 2, 1, 1, 1, 2, 2, 1]
