@@ -44,4 +44,15 @@ describe('quarterly report', { skip: skip ?? false }, () => {
     assert.ok(csv.includes(`\nreceived,,${received}\n`), 'the CSV has the page\'s count');
     await page.context().close();
   });
+
+  test('liaison admin has no report page', async () => {
+    const page = await newPage(browser);
+    await signIn(page, server.base, 'penghubung.dishub');
+    assert.equal(await page.locator('nav >> text=Laporan').count(), 0);
+    const response = await page.goto(`${server.base}/laporan?tahun=2026&triwulan=2`);
+    assert.equal(response.status(), 403);
+    const download = await page.request.get(`${server.base}/laporan/data.csv?tahun=2026&triwulan=2`);
+    assert.equal(download.status(), 403);
+    await page.context().close();
+  });
 });
