@@ -94,6 +94,12 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Returns the time step `code` matches for a base32 secret at `at`.
+fn totp_step(secret: &str, code: &str, at: Timestamp) -> Option<i64> {
+    tanggap_core::totp::decode_secret(secret)
+        .and_then(|secret| tanggap_core::totp::verify(&secret, code, at.as_second()))
+}
+
 fn check_password_rules(password: &str) -> Result<(), ServiceError> {
     let length = password.chars().count();
     if length < PASSWORD_MIN {
@@ -272,9 +278,7 @@ impl Services {
         let pending = user
             .totp_pending_secret
             .ok_or_else(|| ServiceError::field("code", "totp_not_started"))?;
-        let valid = tanggap_core::totp::decode_secret(&pending)
-            .and_then(|secret| tanggap_core::totp::verify(&secret, code, now().as_second()))
-            .is_some();
+        let valid = totp_step(&pending, code, now()).is_some();
         if !valid {
             return Err(ServiceError::field("code", "wrong_code"));
         }
@@ -303,9 +307,7 @@ impl Services {
         let Some(secret) = user.totp_secret else {
             return Ok(());
         };
-        let valid = tanggap_core::totp::decode_secret(&secret)
-            .and_then(|secret| tanggap_core::totp::verify(&secret, code, now().as_second()))
-            .is_some();
+        let valid = totp_step(&secret, code, now()).is_some();
         if !valid {
             return Err(ServiceError::field("code", "wrong_code"));
         }
@@ -432,8 +434,7 @@ impl Services {
             let Some(code) = code else {
                 return Err(ServiceError::TotpRequired);
             };
-            let step = tanggap_core::totp::decode_secret(secret)
-                .and_then(|secret| tanggap_core::totp::verify(&secret, code, at.as_second()));
+            let step = totp_step(secret, code, at);
             let fresh = match step {
                 Some(step) => self.store.use_totp_step(user.id, step).await?,
                 None => false,

@@ -339,6 +339,19 @@ macro_rules! impl_store {
             })
         }
 
+        fn audit_from_row(r: &$row) -> Result<AuditEntry> {
+            Ok(AuditEntry {
+                seq: r.try_get("seq")?,
+                at_micros: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                entity: r.try_get("entity")?,
+                details: r.try_get("details")?,
+                prev_hash: r.try_get("prev_hash")?,
+                hash: r.try_get("hash")?,
+            })
+        }
+
         fn user_from_row(row: &$row) -> Result<UserRecord> {
             let failed: i32 = row.try_get("failed_logins")?;
             Ok(UserRecord {
@@ -1279,20 +1292,7 @@ macro_rules! impl_store {
                 }
                 qb.push(" ORDER BY seq DESC LIMIT ").push_bind(limit);
                 let rows = qb.build().fetch_all(&self.read).await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(AuditEntry {
-                            seq: r.try_get("seq")?,
-                            at_micros: r.try_get("at")?,
-                            actor: r.try_get("actor")?,
-                            action: r.try_get("action")?,
-                            entity: r.try_get("entity")?,
-                            details: r.try_get("details")?,
-                            prev_hash: r.try_get("prev_hash")?,
-                            hash: r.try_get("hash")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(audit_from_row).collect()
             }
 
             async fn count_grouped(
@@ -1327,20 +1327,7 @@ macro_rules! impl_store {
                 .bind(limit)
                 .fetch_all(&self.read)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(AuditEntry {
-                            seq: r.try_get("seq")?,
-                            at_micros: r.try_get("at")?,
-                            actor: r.try_get("actor")?,
-                            action: r.try_get("action")?,
-                            entity: r.try_get("entity")?,
-                            details: r.try_get("details")?,
-                            prev_hash: r.try_get("prev_hash")?,
-                            hash: r.try_get("hash")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(audit_from_row).collect()
             }
 
             async fn enqueue_job(
