@@ -94,6 +94,17 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Builds the audit entry of a change to an account; it carries no details.
+fn account_audit(actor: String, action: &str, user_id: i64) -> AuditDraft {
+    AuditDraft {
+        at_micros: micros(now()),
+        actor,
+        action: action.into(),
+        entity: format!("user:{user_id}"),
+        details: json!({}),
+    }
+}
+
 /// Returns the time step `code` matches for a base32 secret at `at`.
 fn totp_step(secret: &str, code: &str, at: Timestamp) -> Option<i64> {
     tanggap_core::totp::decode_secret(secret)
@@ -230,13 +241,11 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound { entity: "user" })?;
         let hash = hash_password(password)?;
-        let audit = AuditDraft {
-            at_micros: micros(now()),
-            actor: acting.map_or("system".into(), |p| p.actor().audit_id()),
-            action: "user.set_password".into(),
-            entity: format!("user:{}", user.id),
-            details: json!({}),
-        };
+        let audit = account_audit(
+            acting.map_or("system".into(), |p| p.actor().audit_id()),
+            "user.set_password",
+            user.id,
+        );
         self.store.set_password(user.id, &hash, audit).await?;
         Ok(())
     }
@@ -282,13 +291,7 @@ impl Services {
         if !valid {
             return Err(ServiceError::field("code", "wrong_code"));
         }
-        let audit = AuditDraft {
-            at_micros: micros(now()),
-            actor: principal.actor().audit_id(),
-            action: "user.totp_enabled".into(),
-            entity: format!("user:{}", user.id),
-            details: json!({}),
-        };
+        let audit = account_audit(principal.actor().audit_id(), "user.totp_enabled", user.id);
         self.store.set_totp(user.id, Some(&pending), audit).await?;
         Ok(())
     }
@@ -311,13 +314,7 @@ impl Services {
         if !valid {
             return Err(ServiceError::field("code", "wrong_code"));
         }
-        let audit = AuditDraft {
-            at_micros: micros(now()),
-            actor: principal.actor().audit_id(),
-            action: "user.totp_disabled".into(),
-            entity: format!("user:{}", user.id),
-            details: json!({}),
-        };
+        let audit = account_audit(principal.actor().audit_id(), "user.totp_disabled", user.id);
         self.store.set_totp(user.id, None, audit).await?;
         Ok(())
     }
@@ -339,13 +336,11 @@ impl Services {
             .find_user(username)
             .await?
             .ok_or(ServiceError::NotFound { entity: "user" })?;
-        let audit = AuditDraft {
-            at_micros: micros(now()),
-            actor: acting.map_or("system".into(), |p| p.actor().audit_id()),
-            action: "user.totp_reset".into(),
-            entity: format!("user:{}", user.id),
-            details: json!({}),
-        };
+        let audit = account_audit(
+            acting.map_or("system".into(), |p| p.actor().audit_id()),
+            "user.totp_reset",
+            user.id,
+        );
         self.store.set_totp(user.id, None, audit).await?;
         Ok(())
     }

@@ -218,6 +218,23 @@ macro_rules! impl_store {
                 .bind(now)
         }
 
+/// Binds an event's ten `complaint_events` columns, in column order.
+        fn bind_event<'q>(q: Query<'q>, complaint_id: i64, event: &Event) -> Query<'q> {
+            q.bind(complaint_id)
+                .bind(micros(event.at))
+                .bind(event.action.code())
+                .bind(event.from_status.map(Status::code))
+                .bind(event.to_status.code())
+                .bind(json_text(&event.actor))
+                .bind(event.sop_activity.clone())
+                .bind(match event.visibility {
+                    Visibility::Public => "public",
+                    Visibility::Internal => "internal",
+                })
+                .bind(event.text.clone())
+                .bind(json_text(&event.data))
+        }
+
         fn complaint_from_row(row: &$row) -> Result<Complaint> {
             let archive_code: Option<String> = row.try_get("archive_reason")?;
             let duplicate_of: Option<i64> = row.try_get("duplicate_of")?;
@@ -376,24 +393,12 @@ macro_rules! impl_store {
             complaint_id: i64,
             event: &Event,
         ) -> Result<()> {
-            sqlx::query(
+            let insert = sqlx::query(
                 "INSERT INTO complaint_events (complaint_id, at, action, from_status, to_status, \
                  actor, sop_activity, visibility, body, data) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(complaint_id)
-            .bind(micros(event.at))
-            .bind(event.action.code())
-            .bind(event.from_status.map(Status::code))
-            .bind(event.to_status.code())
-            .bind(json_text(&event.actor))
-            .bind(event.sop_activity.clone())
-            .bind(match event.visibility {
-                Visibility::Public => "public",
-                Visibility::Internal => "internal",
-            })
-            .bind(event.text.clone())
-            .bind(json_text(&event.data))
+            );
+            bind_event(insert, complaint_id, event)
             .execute(&mut **tx)
             .await?;
             Ok(())
@@ -1460,21 +1465,6 @@ macro_rules! impl_store {
                 };
                 use std::collections::BTreeMap;
 
-                fn bind_event<'q>(q: Query<'q>, complaint_id: i64, event: &Event) -> Query<'q> {
-                    q.bind(complaint_id)
-                        .bind(micros(event.at))
-                        .bind(event.action.code())
-                        .bind(event.from_status.map(Status::code))
-                        .bind(event.to_status.code())
-                        .bind(json_text(&event.actor))
-                        .bind(event.sop_activity.clone())
-                        .bind(match event.visibility {
-                            Visibility::Public => "public",
-                            Visibility::Internal => "internal",
-                        })
-                        .bind(event.text.clone())
-                        .bind(json_text(&event.data))
-                }
 
                 if batch.complaints.is_empty() {
                     return Ok(());
