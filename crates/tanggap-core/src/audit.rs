@@ -17,11 +17,11 @@ pub struct AuditEntry {
     pub seq: i64,
     /// Microseconds since the Unix epoch, UTC.
     pub at_micros: i64,
-    /// Who acted: `user:<id>`, `reporter`, or `system`.
+    /// Actor: `user:<id>`, `reporter`, or `system`.
     pub actor: String,
-    /// What happened, e.g. `complaint.dispatch`.
+    /// Action, e.g. `complaint.dispatch`.
     pub action: String,
-    /// What it happened to, e.g. `complaint:42`.
+    /// Entity acted on, e.g. `complaint:42`.
     pub entity: String,
     /// Structured details as canonical JSON; never personal data.
     pub details: String,

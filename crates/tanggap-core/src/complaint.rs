@@ -47,7 +47,7 @@ macro_rules! coded_enum {
 pub(crate) use coded_enum;
 
 coded_enum! {
-    /// Where a complaint came in (kanal).
+    /// Channel (kanal) a complaint came in through.
     Channel {
         /// SP4N-LAPOR!, the national system.
         Lapor = "lapor",
@@ -127,7 +127,7 @@ impl Status {
 }
 
 coded_enum! {
-    /// Why a complaint was archived without action.
+    /// Reason code of an archive without action.
     ArchiveReasonCode {
         Spam = "spam",
         Duplicate = "duplicate",
@@ -182,7 +182,7 @@ impl Reporter {
     }
 }
 
-/// Where the problem is.
+/// Location of the problem.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Free-text address or description of the place.

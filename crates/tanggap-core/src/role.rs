@@ -4,7 +4,7 @@ use crate::complaint::coded_enum;
 use serde::{Deserialize, Serialize};
 
 coded_enum! {
-    /// What a staff account may do. Agency-scoped roles carry their agency
+    /// Role of a staff account, which fixes what it may do. Agency-scoped roles carry their agency
     /// on the user account, not here.
     Role {
         /// Admin Utama: verifies, holds, archives, dispatches, forwards.

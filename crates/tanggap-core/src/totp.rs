@@ -55,7 +55,7 @@ pub fn verify(secret: &[u8], code: &str, now: i64) -> Option<i64> {
     (current - WINDOW_STEPS..=current + WINDOW_STEPS).find(|step| code_at(secret, *step) == code)
 }
 
-/// The `otpauth://` URI that authenticator apps read from a QR code.
+/// Builds the `otpauth://` URI that authenticator apps read from a QR code.
 pub fn provisioning_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
     let enc = |s: &str| -> String {
         s.bytes()

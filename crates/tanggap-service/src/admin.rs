@@ -243,7 +243,7 @@ impl Services {
             .await?)
     }
 
-    /// The time standards in force, for display.
+    /// Returns the time standards in force, for display.
     pub fn time_standards(&self) -> std::sync::Arc<tanggap_core::TimeStandards> {
         self.standards()
     }

@@ -52,7 +52,7 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     ("sysadmin", "Administrator Sistem", Role::SystemAdmin, None),
 ];
 
-/// What the demo set-up did.
+/// Counts of what the demo set-up created.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct DemoReport {
     pub users_created: usize,
@@ -61,7 +61,7 @@ pub struct DemoReport {
     pub rejected_lines: Vec<(usize, String)>,
 }
 
-/// A deterministic number from a sample id, for choices in the replay.
+/// Derives a deterministic number from a sample id, for choices in the replay.
 fn dice(id: &str, salt: u64) -> u64 {
     // FNV-1a; stable across platforms and releases, unlike std's hasher.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ salt;
@@ -366,7 +366,7 @@ impl Services {
                 Command::Hold {
                     question: question.into(),
                 },
-                // A late hold, so that the reporter still has time to answer.
+                // A late hold, so that the reporter still has time to reply.
                 r.later(0, 9, minute)
                     .max(until - SignedDuration::from_hours(20)),
             )
@@ -374,7 +374,7 @@ impl Services {
             return Ok(r.steps);
         }
 
-        // Incomplete reports are held; half of the reporters answer.
+        // Incomplete reports are held, and half of the reporters complete them.
         if !sample.lengkap {
             let at = r.later(u32::from(d(1) % 2 == 0), 9, minute);
             let question = "Mohon lengkapi laporan: lokasi persis (nama jalan/RT) dan foto kondisi, agar dapat kami teruskan ke instansi terkait.";

@@ -78,7 +78,7 @@ pub fn parse_type(jenis: &str) -> Option<ComplaintType> {
 }
 
 impl SampleComplaint {
-    /// The complaint as it arrived, before any verification.
+    /// Builds the complaint as it arrived, before any verification.
     pub fn intake(&self) -> Intake {
         let channel = parse_channel(&self.kanal);
         // The channel's own reference is what identifies the sender there.

@@ -22,7 +22,7 @@ pub const LIFECYCLE_SWEEP: &str = "lifecycle_sweep";
 const SWEEP_BATCH: i64 = 500;
 const MAX_ATTEMPTS: i64 = 5;
 
-/// What one sweep did.
+/// Counts of what one sweep changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SweepReport {
     pub auto_archived: usize,

@@ -97,7 +97,7 @@ impl Services {
         &self.config
     }
 
-    /// Tells whether the database answers; for `/readyz`.
+    /// Checks that the database responds, for `/readyz`.
     pub async fn ready(&self) -> Result<(), ServiceError> {
         self.store.ping().await?;
         Ok(())
@@ -117,7 +117,7 @@ impl Services {
             .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
     }
 
-    /// The time standards in force.
+    /// Returns the time standards in force.
     pub fn standards(&self) -> Arc<TimeStandards> {
         self.standards
             .read()

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use tanggap_core::WorkingCalendar;
 use tanggap_store::{Agency, AuditDraft, Category, Holiday, Region, micros};
 
-/// Name of the setting that holds the time standards saved in the application.
+/// Name of the setting that contains the time standards saved in the application.
 pub(crate) const TIME_STANDARDS_SETTING: &str = "time_standards";
 
-/// What requests are checked against.
+/// Reference data that requests are checked against.
 #[derive(Debug, Default)]
 pub struct ReferenceCache {
     agencies: HashMap<String, Agency>,

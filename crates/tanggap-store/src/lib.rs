@@ -172,7 +172,7 @@ pub enum Sort {
     ReceivedOldest,
 }
 
-/// Who may see which complaints; set by the service from the user's role.
+/// Visibility scope of a complaint query, set by the service from the user's role.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Scope {
     #[default]
@@ -209,7 +209,7 @@ pub struct ComplaintPage {
     pub total: i64,
 }
 
-/// What complaints are counted by, for dashboards.
+/// Dimension complaints are counted by, for dashboards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupBy {
     Status,
@@ -232,7 +232,7 @@ impl GroupBy {
     }
 }
 
-/// Which automatic step a sweep looks for.
+/// Automatic step a sweep looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SweepKind {
     /// Held complaints whose hold expired.

@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-/// The process is up.
+/// Reports that the process is up.
 pub(crate) async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The database answers; 503 otherwise.
+/// Reports whether the database responds; 503 when it does not.
 pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.services.ready().await {
         Ok(()) => (

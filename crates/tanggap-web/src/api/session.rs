@@ -60,7 +60,7 @@ pub(crate) async fn logout(
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
-/// The signed-in user.
+/// Returns the signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = UserDto), (status = 401, body = super::dto::Problem)))]
 pub(crate) async fn me(Auth(principal): Auth) -> Json<UserDto> {
     Json(UserDto::from(&principal))

@@ -104,7 +104,7 @@ pub(crate) struct AuditRow {
     pub details: String,
 }
 
-/// The signed-in system administrator, or the response to send instead.
+/// Returns the signed-in system administrator, or the response to send instead.
 async fn admin_user(
     state: &AppState,
     headers: &HeaderMap,
@@ -242,7 +242,7 @@ async fn page(
     Ok(page)
 }
 
-/// The time standards as (form field, label key, working days).
+/// Lists the time standards as (form field, label key, working days).
 fn standard_fields(t: &tanggap_core::TimeStandards) -> Vec<(&'static str, &'static str, u32)> {
     let r = &t.resolution_days;
     vec![

@@ -1,4 +1,4 @@
-//! What every page shares: language, user, CSRF token, navigation.
+//! Frame shared by every page: language, user, CSRF token, navigation.
 
 use crate::i18n::Lang;
 use tanggap_core::Role;

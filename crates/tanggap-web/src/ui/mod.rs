@@ -111,7 +111,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/htmx.min.js", get(assets::htmx))
 }
 
-/// Answers unknown paths: a problem for API clients, a page for people.
+/// Handles unknown paths: a problem for API clients, a page for people.
 pub(crate) async fn not_found(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: HeaderMap,
@@ -134,7 +134,7 @@ pub(crate) async fn not_found(
     )
 }
 
-/// The language of a page: the `tanggap_lang` cookie, else `Accept-Language`.
+/// Picks the language of a page: the `tanggap_lang` cookie, else `Accept-Language`.
 pub(crate) fn page_lang(headers: &HeaderMap) -> Lang {
     match cookie(headers, LANG_COOKIE) {
         Some("en") => Lang::En,
@@ -147,7 +147,7 @@ pub(crate) fn page_lang(headers: &HeaderMap) -> Lang {
     }
 }
 
-/// The signed-in user of a page request, if any.
+/// Returns the signed-in user of a page request, if any.
 pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = cookie(headers, crate::SESSION_COOKIE)?;
     state.services.authenticate_session(token).await.ok()

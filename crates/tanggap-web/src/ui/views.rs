@@ -55,7 +55,7 @@ pub(crate) fn due_text(
     (format!("{date} ({countdown})"), overdue)
 }
 
-/// The title, or the start of the text for complaints without one.
+/// Returns the title, or the start of the text for complaints without one.
 pub(crate) fn title_of(view: &ComplaintView) -> String {
     match &view.complaint.title {
         Some(title) => title.clone(),
