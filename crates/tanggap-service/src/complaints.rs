@@ -71,7 +71,10 @@ pub struct ListQuery {
 #[derive(Clone, Debug)]
 pub struct Page {
     pub items: Vec<ComplaintView>,
+    /// Matching complaints, counted up to [`tanggap_store::COUNT_CAP`].
     pub total: i64,
+    /// True when more complaints match than `total` says.
+    pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -390,6 +393,7 @@ impl Services {
                 })
                 .collect(),
             total: result.total,
+            total_capped: result.total_capped,
             page,
             per_page,
         })

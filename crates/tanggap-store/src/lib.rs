@@ -202,11 +202,19 @@ pub struct ComplaintFilter {
     pub offset: i64,
 }
 
+/// Counting the complaints that match a list filter stops at this many, so
+/// a page costs the same on a database with years of history.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// A page of complaints and the number that match the filter.
 #[derive(Clone, Debug)]
 pub struct ComplaintPage {
     pub items: Vec<Complaint>,
+    /// The number of matching complaints, at most [`COUNT_CAP`].
     pub total: i64,
+    /// True when more than [`COUNT_CAP`] complaints match, so `total` is
+    /// a lower bound.
+    pub total_capped: bool,
 }
 
 /// Dimension complaints are counted by, for dashboards.

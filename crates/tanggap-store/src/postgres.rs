@@ -27,6 +27,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/postgres/0004_settings.sql"),
     },
+    Migration {
+        version: 10,
+        sql: include_str!("../migrations/postgres/0010_text_search.sql"),
+    },
 ];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).
@@ -38,6 +42,8 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Text filters use ILIKE, which the pg_trgm indexes answer.
+    const SEARCH_TABLE: bool = false;
     const LIKE: &'static str = "ILIKE";
     /// Lets several nodes claim different jobs at once.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";

@@ -29,6 +29,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/sqlite/0004_settings.sql"),
     },
+    Migration {
+        version: 10,
+        sql: include_str!("../migrations/sqlite/0010_text_search.sql"),
+    },
 ];
 
 pub struct SqliteStore {
@@ -38,6 +42,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Case-insensitive for ASCII, which SQLite's LIKE is by default.
+    /// Text filters of three characters or more use the FTS5 trigram
+    /// table `complaint_search`.
+    const SEARCH_TABLE: bool = true;
     const LIKE: &'static str = "LIKE";
     /// The single writer needs no row locks.
     const SKIP_LOCKED: &'static str = "";

@@ -274,6 +274,60 @@ async fn list_filters_by_scope_and_text() {
 }
 
 #[tokio::test]
+async fn text_search_finds_substrings_and_follows_edits() {
+    for_each_backend(|store| async move {
+        let InsertOutcome::Created(drain) = insert(
+            &store,
+            &complaint("Drainase tersumbat sampah di \"Gang Mawar\"."),
+            None,
+        )
+        .await
+        else {
+            panic!("expected a new complaint");
+        };
+        insert(
+            &store,
+            &complaint("Lampu penerangan jalan padam sejak Senin"),
+            None,
+        )
+        .await;
+        let count = |text: &'static str| {
+            let store = Arc::clone(&store);
+            async move {
+                let filter = ComplaintFilter {
+                    text: Some(text.to_owned()),
+                    limit: 10,
+                    ..ComplaintFilter::default()
+                };
+                store.list_complaints(&filter).await.expect("list").total
+            }
+        };
+        // Inside a word, in any case, in the title, and across words.
+        assert_eq!(count("SUMBAT").await, 1);
+        assert_eq!(count("lampu").await, 2);
+        assert_eq!(count("jalan padam").await, 1);
+        assert_eq!(count("padam jalan").await, 0);
+        // Quotes and search-syntax words are literal text.
+        assert_eq!(count("\"Gang Mawar\"").await, 1);
+        assert_eq!(count("Mawar OR Melati").await, 0);
+        assert_eq!(count("NEAR(").await, 0);
+        // Two characters are too short for trigrams and are still found.
+        assert_eq!(count("di").await, 1);
+
+        let mut edited = (*drain).clone();
+        edited.version = 2;
+        edited.body = "Saluran air meluap ke rumah warga".into();
+        store
+            .update_complaint(1, &edited, &[], audit("edit"))
+            .await
+            .expect("edit");
+        assert_eq!(count("sumbat").await, 0);
+        assert_eq!(count("meluap").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn audit_chain_is_append_only() {
     for_each_backend(|store| async move {
         for i in 0..3 {

@@ -62,6 +62,7 @@ sort-received_newest = Newest first
 sort-received_oldest = Oldest first
 list-apply = Apply
 list-count = { $total } complaints
+list-count-capped = more than { $total } complaints; narrow the filter to page through all of them
 list-page = Page { $page } of { $pages }
 list-previous = Previous
 list-next = Next

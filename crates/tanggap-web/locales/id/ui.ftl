@@ -62,6 +62,7 @@ sort-received_newest = Terbaru masuk
 sort-received_oldest = Terlama masuk
 list-apply = Terapkan
 list-count = { $total } pengaduan
+list-count-capped = lebih dari { $total } pengaduan; persempit filter untuk melihat semuanya
 list-page = Halaman { $page } dari { $pages }
 list-previous = Sebelumnya
 list-next = Berikutnya

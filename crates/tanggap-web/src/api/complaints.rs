@@ -211,6 +211,7 @@ pub(crate) async fn list(
             .map(|v| dto(&state, lang, v))
             .collect(),
         total: page.total,
+        total_capped: page.total_capped,
         page: page.page,
         per_page: page.per_page,
     }))

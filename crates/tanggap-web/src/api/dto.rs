@@ -353,7 +353,10 @@ pub(crate) struct CreatedDto {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PageDto {
     pub items: Vec<ComplaintDto>,
+    /// Matching complaints, counted up to 10,000.
     pub total: i64,
+    /// True when more than 10,000 complaints match; `total` is then 10,000.
+    pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,
 }

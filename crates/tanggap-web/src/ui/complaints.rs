@@ -414,7 +414,14 @@ pub(crate) async fn list(
         bulk,
         agencies: agency_options(&state, None),
         rows,
-        count: lang.text("list-count", &[("total", page.total.to_string())]),
+        count: lang.text(
+            if page.total_capped {
+                "list-count-capped"
+            } else {
+                "list-count"
+            },
+            &[("total", page.total.to_string())],
+        ),
         page_label: lang.text(
             "list-page",
             &[

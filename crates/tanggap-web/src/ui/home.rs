@@ -20,7 +20,9 @@ use tanggap_store::Sort;
 pub(crate) struct Section {
     pub title: String,
     pub rows: Vec<Row>,
-    pub total: i64,
+    /// The count shown beside the title, with `+` when counting stopped at
+    /// the cap.
+    pub total: String,
     pub more_href: String,
 }
 
@@ -85,7 +87,11 @@ async fn section(
     Some(Section {
         title: lang.text(title_key, &[]),
         rows: page.items.iter().map(|v| row(services, lang, v)).collect(),
-        total: page.total,
+        total: if page.total_capped {
+            format!("{}+", page.total)
+        } else {
+            page.total.to_string()
+        },
         more_href,
     })
 }

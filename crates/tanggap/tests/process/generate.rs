@@ -132,3 +132,60 @@ async fn generated_database_passes_audit_verify() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn list_count_stops_at_the_cap() {
+    use tanggap_store::{COUNT_CAP, ComplaintFilter};
+    for kind in backends() {
+        let db = TestDatabase::create(kind).await.expect("database");
+        run(
+            &db.url,
+            &[
+                "demo",
+                "generate",
+                "--complaints",
+                &(COUNT_CAP + 50).to_string(),
+                "--seed",
+                "9",
+                "--batch-size",
+                "1000",
+            ],
+        );
+        let store = db.store().await.expect("store");
+        let all = store
+            .list_complaints(&ComplaintFilter {
+                limit: 5,
+                ..ComplaintFilter::default()
+            })
+            .await
+            .expect("list");
+        assert_eq!((all.total, all.total_capped), (COUNT_CAP, true), "{kind}");
+        assert_eq!(all.items.len(), 5, "{kind}");
+
+        // Generated complaints reach the text index too, and a filter
+        // below the cap is counted exactly.
+        let first = store
+            .get_complaint(ComplaintId(1))
+            .await
+            .expect("read")
+            .expect("exists");
+        let words: Vec<&str> = first.body.split_whitespace().take(8).collect();
+        let phrase = words.join(" ");
+        let found = store
+            .list_complaints(&ComplaintFilter {
+                text: Some(phrase.clone()),
+                limit: COUNT_CAP,
+                ..ComplaintFilter::default()
+            })
+            .await
+            .expect("search");
+        assert!(!found.total_capped, "{kind}: {phrase}");
+        assert!(
+            found.items.iter().any(|c| c.id == ComplaintId(1)),
+            "{kind}: {phrase}"
+        );
+        assert_eq!(found.total, found.items.len() as i64, "{kind}");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
