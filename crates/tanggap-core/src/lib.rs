@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod complaint;
 pub mod lifecycle;
+pub mod monev;
 pub mod role;
 pub mod sop;
 pub mod standards;

@@ -2,6 +2,7 @@
 //! PermenPANRB 35/2012: an identity part and a flowchart part, read from the
 //! TOML files in `sop/` (see `docs/sop-format.md`).
 
+use crate::validate::FieldError;
 use serde::Deserialize;
 
 /// A date as the file writes it (a TOML local date).
@@ -186,6 +187,159 @@ impl Sop {
     }
 }
 
+/// Result of checking an edited SOP text: the SOP, or every problem found,
+/// each under the path of the field it concerns (`activities[2].performer`).
+#[derive(Clone, Debug)]
+pub struct SopCheck {
+    pub sop: Option<Sop>,
+    pub errors: Vec<FieldError>,
+    /// The TOML parser's own message for a syntax or type error, in English.
+    pub parser_message: Option<String>,
+}
+
+/// Tells whether `id` matches `[a-z][a-z0-9_]*`.
+fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Returns the 1-based line and column of a byte offset in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl Sop {
+    /// Checks an SOP text against every rule of `docs/sop-format.md` that
+    /// the structure alone does not enforce. A TOML error is reported under
+    /// `line L, column C` with the code `sop_toml_invalid`.
+    pub fn check(text: &str) -> SopCheck {
+        let sop: Sop = match toml::from_str(text) {
+            Ok(sop) => sop,
+            Err(e) => {
+                let field = match e.span() {
+                    Some(span) => {
+                        let (line, column) = line_column(text, span.start);
+                        format!("{line}:{column}")
+                    }
+                    None => "toml".to_owned(),
+                };
+                return SopCheck {
+                    sop: None,
+                    errors: vec![FieldError::new(field, "sop_toml_invalid")],
+                    parser_message: Some(e.message().to_owned()),
+                };
+            }
+        };
+        let errors = sop.rule_errors();
+        SopCheck {
+            sop: Some(sop),
+            errors,
+            parser_message: None,
+        }
+    }
+
+    /// Lists the rule violations of a parsed SOP as field errors.
+    fn rule_errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut push =
+            |field: String, code: &'static str| errors.push(FieldError::new(field, code));
+        if !matches!(self.status.as_str(), "draft" | "approved") {
+            push("status".into(), "invalid_value");
+        }
+        if self.version == 0 {
+            push("version".into(), "invalid_value");
+        }
+        if self.name.trim().is_empty() {
+            push("name".into(), "required");
+        }
+        for (i, p) in self.performers.iter().enumerate() {
+            if !valid_id(&p.id) {
+                push(format!("performers[{i}].id"), "sop_invalid_id");
+            }
+            if self.performers[..i].iter().any(|q| q.id == p.id) {
+                push(format!("performers[{i}].id"), "sop_duplicate_id");
+            }
+            let used = self
+                .activities
+                .iter()
+                .any(|a| a.performer == p.id || a.co_performers.contains(&p.id));
+            if !used {
+                push(format!("performers[{i}].id"), "sop_unused_performer");
+            }
+        }
+        if self.activities.is_empty() {
+            push("activities".into(), "required");
+            return errors;
+        }
+        for (i, a) in self.activities.iter().enumerate() {
+            let at = |key: &str| format!("activities[{i}].{key}");
+            if !valid_id(&a.id) {
+                push(at("id"), "sop_invalid_id");
+            }
+            if self.activities[..i].iter().any(|b| b.id == a.id) {
+                push(at("id"), "sop_duplicate_id");
+            }
+            if self.performer_index(&a.performer).is_none() {
+                push(at("performer"), "sop_unknown_performer");
+            }
+            for (j, co) in a.co_performers.iter().enumerate() {
+                if self.performer_index(co).is_none() || *co == a.performer {
+                    push(at(&format!("co_performers[{j}]")), "sop_unknown_performer");
+                }
+            }
+            if a.description.trim().is_empty() {
+                push(at("description"), "required");
+            }
+            if let Some(next) = &a.next
+                && self.activity_index(next).is_none()
+            {
+                push(at("next"), "sop_unknown_activity");
+            }
+            for (j, branch) in a.branches.iter().enumerate() {
+                if self.activity_index(&branch.next).is_none() {
+                    push(at(&format!("branches[{j}].next")), "sop_unknown_activity");
+                }
+                if !matches!(branch.label.as_str(), "Ya" | "Tidak") {
+                    push(at(&format!("branches[{j}].label")), "invalid_value");
+                }
+            }
+            if let Some(from) = &a.time.counted_from
+                && self.activity_index(from).is_none_or(|k| k >= i)
+            {
+                push(at("time.counted_from"), "sop_unknown_activity");
+            }
+            for (j, variant) in a.time_variants.iter().enumerate() {
+                if !matches!(
+                    variant.when.as_str(),
+                    "information_request" | "complaint_requiring_inspection"
+                ) {
+                    push(at(&format!("time_variants[{j}].when")), "invalid_value");
+                }
+            }
+            match a.symbol {
+                Symbol::Decision => {
+                    if a.branches.len() < 2 {
+                        push(at("branches"), "sop_decision_branches");
+                    }
+                    if a.next.is_some() {
+                        push(at("next"), "sop_decision_next");
+                    }
+                }
+                _ if !a.branches.is_empty() => push(at("branches"), "sop_branches_not_decision"),
+                _ => {}
+            }
+        }
+        if self.activities[0].symbol != Symbol::Terminator {
+            push("activities[0].symbol".into(), "sop_first_not_terminator");
+        }
+        errors
+    }
+}
+
 /// The SOPs shipped with the product, in number order.
 pub const SHIPPED: &[&str] = &[
     include_str!("../../../sop/01-humpro.toml"),
@@ -263,6 +417,38 @@ mod tests {
                 minutes: 0
             }
         );
+    }
+
+    #[test]
+    fn check_points_at_fields() {
+        let text = SHIPPED[4].replacen("performer = \"agency_head\"", "performer = \"nobody\"", 1);
+        let check = Sop::check(&text);
+        let fields: Vec<(&str, &str)> = check
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect();
+        assert!(
+            fields.contains(&("activities[2].performer", "sop_unknown_performer")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("performers[1].id", "sop_unused_performer")),
+            "{fields:?}"
+        );
+
+        let broken = Sop::check("number = \"05/humpro\"\nversion = \"dua\"\n");
+        assert_eq!(broken.errors[0].code, "sop_toml_invalid");
+        assert_eq!(broken.errors[0].field, "2:11");
+        assert!(broken.parser_message.is_some());
+    }
+
+    #[test]
+    fn shipped_sops_pass_check() {
+        for text in SHIPPED {
+            let check = Sop::check(text);
+            assert!(check.errors.is_empty(), "{:?}", check.errors);
+        }
     }
 
     #[test]

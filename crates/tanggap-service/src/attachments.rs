@@ -63,6 +63,19 @@ impl CheckedUpload {
     pub fn media_type(&self) -> &'static str {
         self.kind.media_type()
     }
+
+    pub(crate) fn is_image(&self) -> bool {
+        self.kind.is_image()
+    }
+
+    pub(crate) fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Returns the re-encoded copy of an image, which carries no metadata.
+    pub(crate) fn sanitised(&self) -> Option<&[u8]> {
+        self.sanitised.as_deref()
+    }
 }
 
 /// An attachment as the caller may see it.
@@ -171,7 +184,7 @@ fn check_upload(upload: Upload) -> Result<CheckedUpload, FieldError> {
 /// Writes `content` to `path` unless it exists: to a temporary file in the
 /// same directory first, synced, then renamed, so a crash never leaves a
 /// partial file under the final name.
-fn write_file_once(path: &Path, content: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_file_once(path: &Path, content: &[u8]) -> std::io::Result<()> {
     if path.exists() {
         return Ok(());
     }
@@ -202,7 +215,7 @@ fn valid_sha256(sha256: &str) -> bool {
 }
 
 impl Services {
-    fn stored_path(&self, folder: &str, sha256: &str) -> PathBuf {
+    pub(crate) fn stored_path(&self, folder: &str, sha256: &str) -> PathBuf {
         self.config.upload_dir.join(folder).join(sha256)
     }
 

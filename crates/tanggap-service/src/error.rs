@@ -3,6 +3,7 @@
 
 use tanggap_core::Status;
 use tanggap_core::lifecycle::{Action, LifecycleError};
+use tanggap_core::monev::TaskError;
 use tanggap_core::validate::FieldError;
 use tanggap_store::StoreError;
 
@@ -37,6 +38,9 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("username already taken")]
     UsernameTaken,
+    /// A monitoring task may not take this step yet, see [`TaskError`].
+    #[error("monitoring task step rejected: {0:?}")]
+    Task(TaskError),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -58,6 +62,13 @@ impl ServiceError {
             ServiceError::Conflict { .. } => "version_conflict",
             ServiceError::IdempotencyKeyReused => "idempotency_key_reused",
             ServiceError::UsernameTaken => "username_taken",
+            ServiceError::Task(e) => match e {
+                TaskError::RequirementMissing { .. } => "requirement_missing",
+                TaskError::WrongState { .. } => "task_wrong_state",
+                TaskError::ApprovalMissing => "approval_missing",
+                TaskError::QuarterHasRun => "quarter_has_run",
+                TaskError::RunArchived => "run_archived",
+            },
             ServiceError::Internal(_) | ServiceError::Store(_) => "internal",
         }
     }

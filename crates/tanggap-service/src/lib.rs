@@ -14,15 +14,18 @@ pub mod admin;
 pub mod attachments;
 pub mod auth;
 pub mod complaints;
+pub mod compliance;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod generate;
 pub mod import;
 pub mod jobs;
+pub mod monev;
 pub mod portal;
 pub mod reference;
 pub mod report;
+pub mod sops;
 
 pub use auth::Principal;
 pub use error::ServiceError;

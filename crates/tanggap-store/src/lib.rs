@@ -14,6 +14,7 @@ use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status}
 pub mod attachments;
 mod bulk;
 mod migrate;
+pub mod monev;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
@@ -21,6 +22,7 @@ pub mod testing;
 
 pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
+pub use monev::MonevStore;
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -268,7 +270,7 @@ pub struct JobCounts {
 
 /// The repository interface.
 #[async_trait]
-pub trait Store: AttachmentStore + Send + Sync + 'static {
+pub trait Store: AttachmentStore + MonevStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;

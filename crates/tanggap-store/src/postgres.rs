@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0004_settings.sql"),
     },
     Migration {
+        version: 9,
+        sql: include_str!("../migrations/postgres/0009_monev.sql"),
+    },
+    Migration {
         version: 10,
         sql: include_str!("../migrations/postgres/0010_text_search.sql"),
     },
@@ -76,3 +80,4 @@ impl PgStore {
 
 crate::shared::impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");
 crate::attachments::impl_attachment_store!(PgStore, sqlx::postgres::PgRow);
+crate::monev::impl_monev_store!(PgStore, Postgres, sqlx::postgres::PgRow);

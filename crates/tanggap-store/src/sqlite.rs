@@ -30,6 +30,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0004_settings.sql"),
     },
     Migration {
+        version: 9,
+        sql: include_str!("../migrations/sqlite/0009_monev.sql"),
+    },
+    Migration {
         version: 10,
         sql: include_str!("../migrations/sqlite/0010_text_search.sql"),
     },
@@ -80,3 +84,4 @@ impl SqliteStore {
 
 crate::shared::impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
 crate::attachments::impl_attachment_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::monev::impl_monev_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

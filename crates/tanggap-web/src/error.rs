@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tanggap_core::Status;
 use tanggap_core::lifecycle::Action;
+use tanggap_core::monev::{TaskError, TaskStatus};
 use tanggap_core::validate::FieldError;
 use tanggap_service::ServiceError;
 
@@ -23,6 +24,7 @@ pub(crate) enum Arg {
     Text(String),
     Status(Status),
     Action(Action),
+    TaskStatus(TaskStatus),
 }
 
 /// A problem before it is rendered in a language.
@@ -71,6 +73,9 @@ impl Problem {
                     Arg::Text(text) => text.clone(),
                     Arg::Status(status) => lang.text(&format!("status-{}", status.code()), &[]),
                     Arg::Action(action) => lang.text(&format!("action-{}", action.code()), &[]),
+                    Arg::TaskStatus(status) => {
+                        lang.text(&format!("monev-task-{}", status.code()), &[])
+                    }
                 };
                 (*name, text)
             })
@@ -180,9 +185,10 @@ impl ApiError {
                     S::Forbidden => StatusCode::FORBIDDEN,
                     S::NotFound { .. } => StatusCode::NOT_FOUND,
                     S::Validation(_) | S::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-                    S::InvalidTransition { .. } | S::Conflict { .. } | S::UsernameTaken => {
-                        StatusCode::CONFLICT
-                    }
+                    S::InvalidTransition { .. }
+                    | S::Conflict { .. }
+                    | S::UsernameTaken
+                    | S::Task(_) => StatusCode::CONFLICT,
                     S::Internal(_) | S::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 let mut problem = Problem::new(status, e.code());
@@ -206,6 +212,12 @@ impl ApiError {
                     S::Conflict { current } => {
                         problem = problem.arg("current", Arg::Text(current.to_string()));
                         problem.current_version = Some(*current);
+                    }
+                    S::Task(TaskError::RequirementMissing { requirement }) => {
+                        problem = problem.arg("requirement", Arg::Text(requirement.clone()));
+                    }
+                    S::Task(TaskError::WrongState { status }) => {
+                        problem = problem.arg("status", Arg::TaskStatus(*status));
                     }
                     _ => {}
                 }

@@ -10,6 +10,7 @@ use tanggap_service::{ServiceConfig, Services};
 use tanggap_store::testing::{TestDatabase, backends};
 
 mod attachments;
+mod monev;
 mod portal;
 mod process;
 mod report;
