@@ -88,9 +88,30 @@ impl Lang {
     /// translation files. Every argument name the messages use is passed.
     pub fn has(self, key: &str) -> bool {
         let args: HashMap<Cow<'static, str>, FluentValue> = [
-            "limit", "until", "action", "status", "current", "detail", "name", "total", "page",
-            "pages", "days", "rating", "missing", "tracking", "secret", "ok", "failed", "value",
-            "years", "minutes", "quarter", "year",
+            "limit",
+            "until",
+            "action",
+            "status",
+            "current",
+            "detail",
+            "name",
+            "total",
+            "page",
+            "pages",
+            "days",
+            "rating",
+            "missing",
+            "tracking",
+            "secret",
+            "ok",
+            "failed",
+            "value",
+            "years",
+            "minutes",
+            "quarter",
+            "year",
+            "requirement",
+            "date",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
@@ -138,6 +159,7 @@ mod tests {
             keys(include_str!("../locales/id/admin.ftl")),
             keys(include_str!("../locales/id/portal.ftl")),
             keys(include_str!("../locales/id/report.ftl")),
+            keys(include_str!("../locales/id/monev.ftl")),
         ]
         .concat();
         let en = [
@@ -146,6 +168,7 @@ mod tests {
             keys(include_str!("../locales/en/admin.ftl")),
             keys(include_str!("../locales/en/portal.ftl")),
             keys(include_str!("../locales/en/report.ftl")),
+            keys(include_str!("../locales/en/monev.ftl")),
         ]
         .concat();
         assert_eq!(id, en);
