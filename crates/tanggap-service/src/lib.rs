@@ -22,6 +22,7 @@ pub mod generate;
 pub mod import;
 pub mod jobs;
 pub mod monev;
+pub mod open311;
 pub mod portal;
 pub mod reference;
 pub mod report;

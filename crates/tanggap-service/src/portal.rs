@@ -132,9 +132,10 @@ impl Services {
         intake: Intake,
         uploads: Vec<CheckedUpload>,
     ) -> Result<Reported, ServiceError> {
+        // The channel reference is kept: the portal form sets none, and
+        // Open311 puts its token there.
         let intake = Intake {
             channel: Some(Channel::Web),
-            channel_reference: None,
             received_at: None,
             ..intake
         };

@@ -16,6 +16,7 @@ mod bulk;
 mod migrate;
 pub mod monev;
 pub mod postgres;
+pub mod public;
 mod shared;
 pub mod sqlite;
 pub mod testing;
@@ -23,6 +24,7 @@ pub mod testing;
 pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
 pub use monev::MonevStore;
+pub use public::{Open311Key, PublicFilter, PublicStore};
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -270,7 +272,7 @@ pub struct JobCounts {
 
 /// The repository interface.
 #[async_trait]
-pub trait Store: AttachmentStore + MonevStore + Send + Sync + 'static {
+pub trait Store: AttachmentStore + MonevStore + PublicStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0004_settings.sql"),
     },
     Migration {
+        version: 6,
+        sql: include_str!("../migrations/postgres/0006_open311.sql"),
+    },
+    Migration {
         version: 9,
         sql: include_str!("../migrations/postgres/0009_monev.sql"),
     },
@@ -79,5 +83,6 @@ impl PgStore {
 }
 
 crate::shared::impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres");
+crate::public::impl_public_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 crate::attachments::impl_attachment_store!(PgStore, sqlx::postgres::PgRow);
 crate::monev::impl_monev_store!(PgStore, Postgres, sqlx::postgres::PgRow);

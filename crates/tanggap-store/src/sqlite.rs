@@ -30,6 +30,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0004_settings.sql"),
     },
     Migration {
+        version: 6,
+        sql: include_str!("../migrations/sqlite/0006_open311.sql"),
+    },
+    Migration {
         version: 9,
         sql: include_str!("../migrations/sqlite/0009_monev.sql"),
     },
@@ -83,5 +87,6 @@ impl SqliteStore {
 }
 
 crate::shared::impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite");
+crate::public::impl_public_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 crate::attachments::impl_attachment_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::monev::impl_monev_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

@@ -160,6 +160,7 @@ mod tests {
             keys(include_str!("../locales/id/portal.ftl")),
             keys(include_str!("../locales/id/report.ftl")),
             keys(include_str!("../locales/id/monev.ftl")),
+            keys(include_str!("../locales/id/open311.ftl")),
         ]
         .concat();
         let en = [
@@ -169,6 +170,7 @@ mod tests {
             keys(include_str!("../locales/en/portal.ftl")),
             keys(include_str!("../locales/en/report.ftl")),
             keys(include_str!("../locales/en/monev.ftl")),
+            keys(include_str!("../locales/en/open311.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod error;
 pub mod i18n;
+mod open311;
 mod ui;
 
 pub use api::ApiDoc;
@@ -61,6 +62,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
     let pages = ui::routes().layer(axum::middleware::from_fn(ui::csrf_cookie));
     Router::new()
         .merge(api::routes())
+        .merge(open311::routes())
         .merge(pages)
         .fallback(ui::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -63,6 +63,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manages the API keys of Open311 GeoReport v2 clients.
+    #[command(name = "open311-key")]
+    Open311Key {
+        #[command(subcommand)]
+        command: Open311KeyCommand,
+    },
     /// Imports complaints.
     Import {
         #[command(subcommand)]
@@ -139,6 +145,16 @@ enum TokenCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum Open311KeyCommand {
+    /// Issues a key for the client NAME; the key is printed once.
+    Add { name: String },
+    /// Lists the keys with their ids, names and dates.
+    List,
+    /// Revokes the key with this id; posting with it fails from then on.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -301,6 +317,7 @@ async fn main() -> anyhow::Result<()> {
             services.close().await;
             Ok(())
         }
+        Command::Open311Key { command } => open311_key(settings, command).await,
         Command::Import {
             command: ImportCommand::Jsonl { file },
         } => {
@@ -460,6 +477,43 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
     }
     services.close().await;
     Ok(())
+}
+
+async fn open311_key(settings: Settings, command: Open311KeyCommand) -> anyhow::Result<()> {
+    let services = open(&settings).await?;
+    let result = match command {
+        Open311KeyCommand::Add { name } => services
+            .issue_open311_key(None, &name)
+            .await
+            .map(|issued| {
+                println!("{}", issued.key);
+                eprintln!(
+                    "Issued key {} for {name}. Store it now; it cannot be shown again.",
+                    issued.id
+                );
+            }),
+        Open311KeyCommand::List => services.open311_keys(None).await.map(|keys| {
+            let time_zone = services.calendar().time_zone().clone();
+            let local = |us: i64| {
+                jiff::Timestamp::from_microsecond(us)
+                    .map(|at| at.to_zoned(time_zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default()
+            };
+            for key in keys {
+                let state = match key.revoked_at {
+                    Some(at) => format!("revoked {}", local(at)),
+                    None => "active".to_owned(),
+                };
+                println!("{:>5}  {:<16}  {:<26}  {}", key.id, local(key.created_at), state, key.name);
+            }
+        }),
+        Open311KeyCommand::Revoke { id } => services
+            .revoke_open311_key(None, id)
+            .await
+            .map(|()| println!("Revoked key {id}.")),
+    };
+    services.close().await;
+    Ok(result?)
 }
 
 fn role_codes() -> String {

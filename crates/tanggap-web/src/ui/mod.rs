@@ -28,7 +28,7 @@ mod home;
 mod layout;
 pub(crate) mod map;
 pub(crate) mod portal;
-mod portal_map;
+pub(crate) mod portal_map;
 mod report;
 mod session;
 mod sop;

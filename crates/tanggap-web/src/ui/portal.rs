@@ -81,12 +81,40 @@ impl RateLimiter {
 /// Returns the client's address as the server saw the connection. Behind a reverse
 /// proxy every request has the proxy's address, so the per-address limits
 /// then apply to all visitors together.
-fn client_key(request: &Request) -> String {
+pub(crate) fn client_key(request: &Request) -> String {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// Counts one report from `client` against the per-address report limit,
+/// the same counter the report form uses.
+pub(crate) fn allow_report(state: &AppState, client: &str) -> bool {
+    let limits = &state.services.config().portal;
+    state.portal_limits.allow(
+        &format!("report:{client}"),
+        limits.reports_per_address,
+        minutes(limits.report_window_minutes),
+    )
+}
+
+/// Counts one report against the per-contact limit of each phone number
+/// or e-mail address, the same counters the report form uses.
+pub(crate) fn allow_contact_reports(state: &AppState, contacts: &[&str]) -> bool {
+    let limits = &state.services.config().portal;
+    contacts
+        .iter()
+        .map(|c| normalise_contact(c))
+        .filter(|c| !c.is_empty())
+        .all(|contact| {
+            state.portal_limits.allow(
+                &format!("contact:{contact}"),
+                limits.reports_per_contact,
+                minutes(limits.contact_window_minutes),
+            )
+        })
 }
 
 fn minutes(value: u64) -> Duration {
