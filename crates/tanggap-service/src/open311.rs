@@ -354,7 +354,10 @@ impl Services {
     }
 
     /// Reads one public request by its tracking number.
-    pub async fn public_request(&self, tracking_number: &str) -> Result<PublicRequest, ServiceError> {
+    pub async fn public_request(
+        &self,
+        tracking_number: &str,
+    ) -> Result<PublicRequest, ServiceError> {
         let query = PublicQuery {
             tracking_numbers: vec![tracking_number.trim().to_owned()],
             limit: 1,
@@ -449,7 +452,10 @@ impl Services {
     /// Reads a published photo: the sanitised copy of an image on a
     /// verified complaint that is neither anonymous nor confidential.
     /// Anything else is not found.
-    pub async fn public_photo(&self, attachment_id: i64) -> Result<(String, Vec<u8>), ServiceError> {
+    pub async fn public_photo(
+        &self,
+        attachment_id: i64,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
         let not_found = || ServiceError::NotFound {
             entity: "attachment",
         };

@@ -6,9 +6,9 @@
 //! identity columns: the service layer builds the public view from them and
 //! drops the identity.
 
+use crate::StoredEvent;
 use crate::{AuditDraft, Result};
 use async_trait::async_trait;
-use crate::StoredEvent;
 use tanggap_core::attachment::Attachment;
 use tanggap_core::{Complaint, ComplaintId, Status};
 
@@ -45,8 +45,7 @@ pub struct Open311Key {
 pub trait PublicStore {
     /// Lists non-confidential complaints matching `filter`, newest arrival
     /// first, with the number of all matches.
-    async fn list_public_complaints(&self, filter: &PublicFilter)
-    -> Result<(Vec<Complaint>, i64)>;
+    async fn list_public_complaints(&self, filter: &PublicFilter) -> Result<(Vec<Complaint>, i64)>;
     /// Returns the public events of several complaints, in order. The
     /// caller chooses which of them to publish.
     async fn public_events_of(&self, ids: &[ComplaintId]) -> Result<Vec<StoredEvent>>;

@@ -482,21 +482,24 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
 async fn open311_key(settings: Settings, command: Open311KeyCommand) -> anyhow::Result<()> {
     let services = open(&settings).await?;
     let result = match command {
-        Open311KeyCommand::Add { name } => services
-            .issue_open311_key(None, &name)
-            .await
-            .map(|issued| {
+        Open311KeyCommand::Add { name } => {
+            services.issue_open311_key(None, &name).await.map(|issued| {
                 println!("{}", issued.key);
                 eprintln!(
                     "Issued key {} for {name}. Store it now; it cannot be shown again.",
                     issued.id
                 );
-            }),
+            })
+        }
         Open311KeyCommand::List => services.open311_keys(None).await.map(|keys| {
             let time_zone = services.calendar().time_zone().clone();
             let local = |us: i64| {
                 jiff::Timestamp::from_microsecond(us)
-                    .map(|at| at.to_zoned(time_zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+                    .map(|at| {
+                        at.to_zoned(time_zone.clone())
+                            .strftime("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
                     .unwrap_or_default()
             };
             for key in keys {
@@ -504,7 +507,13 @@ async fn open311_key(settings: Settings, command: Open311KeyCommand) -> anyhow::
                     Some(at) => format!("revoked {}", local(at)),
                     None => "active".to_owned(),
                 };
-                println!("{:>5}  {:<16}  {:<26}  {}", key.id, local(key.created_at), state, key.name);
+                println!(
+                    "{:>5}  {:<16}  {:<26}  {}",
+                    key.id,
+                    local(key.created_at),
+                    state,
+                    key.name
+                );
             }
         }),
         Open311KeyCommand::Revoke { id } => services

@@ -11,6 +11,7 @@ use tanggap_store::testing::{TestDatabase, backends};
 
 mod attachments;
 mod monev;
+mod open311;
 mod portal;
 mod process;
 mod report;
@@ -35,13 +36,19 @@ struct App {
 
 impl App {
     async fn spawn(kind: &str) -> App {
+        Self::spawn_with(kind, |_| {}).await
+    }
+
+    /// Starts a server whose service configuration `configure` changes.
+    async fn spawn_with(kind: &str, configure: impl FnOnce(&mut ServiceConfig)) -> App {
         let db = TestDatabase::create(kind).await.expect("test database");
         let store = db.store().await.expect("store");
         let uploads = tempfile::tempdir().expect("upload directory");
-        let config = ServiceConfig {
+        let mut config = ServiceConfig {
             upload_dir: uploads.path().to_owned(),
             ..ServiceConfig::default()
         };
+        configure(&mut config);
         let services = Services::new(store, config).await.expect("services");
         services.seed_reference(REFERENCE).await.expect("seed");
         let users: &[(&str, Role, Option<&str>)] = &[

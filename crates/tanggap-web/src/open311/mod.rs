@@ -190,7 +190,8 @@ async fn get_resource(
     let headers = request.headers().clone();
     let lang = request_lang(&headers);
     let Some((name, format)) = split_format(&resource) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format").render(Format::Xml, lang);
+        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format")
+            .render(Format::Xml, lang);
     };
     let result = match name {
         "discovery" => discovery(&state, &headers, format).await,
@@ -199,7 +200,10 @@ async fn get_resource(
             let query = request.uri().query().unwrap_or_default().to_owned();
             list_requests(&state, &headers, &query, format).await
         }
-        _ => Err(Open311Error::new(StatusCode::NOT_FOUND, "open311-not-found")),
+        _ => Err(Open311Error::new(
+            StatusCode::NOT_FOUND,
+            "open311-not-found",
+        )),
     };
     result.unwrap_or_else(|e| e.render(format, lang))
 }
@@ -321,7 +325,8 @@ async fn service_definition(
 ) -> Response {
     let lang = request_lang(&headers);
     let Some((code, format)) = split_format(&file) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format").render(Format::Xml, lang);
+        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format")
+            .render(Format::Xml, lang);
     };
     match state.services.open311_service(code).await {
         Ok(service) => {
@@ -399,10 +404,11 @@ fn requests_query(state: &AppState, query: &str) -> Result<PublicQuery, Open311E
             match names.iter().find(|name| service_code(name) == *code) {
                 Some(name) => categories.push(name.clone()),
                 None => {
-                    return Err(
-                        Open311Error::new(StatusCode::BAD_REQUEST, "open311-service-unknown")
-                            .arg("value", code.clone()),
-                    );
+                    return Err(Open311Error::new(
+                        StatusCode::BAD_REQUEST,
+                        "open311-service-unknown",
+                    )
+                    .arg("value", code.clone()));
                 }
             }
         }
@@ -478,7 +484,8 @@ async fn one_request(
 ) -> Response {
     let lang = request_lang(&headers);
     let Some((id, format)) = split_format(&file) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format").render(Format::Xml, lang);
+        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format")
+            .render(Format::Xml, lang);
     };
     match state.services.public_request(id).await {
         Ok(request) => {
@@ -497,7 +504,8 @@ async fn token(
 ) -> Response {
     let lang = request_lang(&headers);
     let Some((token, format)) = split_format(&file) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format").render(Format::Xml, lang);
+        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format")
+            .render(Format::Xml, lang);
     };
     match state.services.open311_token(token).await {
         Ok(id) => {
@@ -525,7 +533,12 @@ fn request_fields(state: &AppState, base: &str, r: &PublicRequest) -> Vec<(&'sta
     let agency = r
         .agency
         .as_deref()
-        .map(|code| state.services.agency_name(code).unwrap_or_else(|| code.to_owned()))
+        .map(|code| {
+            state
+                .services
+                .agency_name(code)
+                .unwrap_or_else(|| code.to_owned())
+        })
         .or_else(|| r.forwarded_to.clone());
     let media = r
         .photos

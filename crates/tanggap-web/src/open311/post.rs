@@ -26,7 +26,8 @@ pub(crate) async fn create_request(
 ) -> Response {
     let lang = request_lang(request.headers());
     let Some((name, format)) = split_format(&resource) else {
-        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format").render(Format::Xml, lang);
+        return Open311Error::new(StatusCode::NOT_FOUND, "open311-format")
+            .render(Format::Xml, lang);
     };
     if name != "requests" {
         return Open311Error::new(StatusCode::METHOD_NOT_ALLOWED, "open311-method")
@@ -118,7 +119,8 @@ async fn create(state: &AppState, request: Request) -> Result<Render, Open311Err
         ));
     }
 
-    let pin_kelurahan = position.and_then(|(lat, lng)| crate::ui::portal_map::kelurahan_at(lat, lng));
+    let pin_kelurahan =
+        position.and_then(|(lat, lng)| crate::ui::portal_map::kelurahan_at(lat, lng));
     let tags = match position {
         Some(_) if pin_kelurahan.is_none() => vec![OUTSIDE_CITY_TAG.to_owned()],
         _ => Vec::new(),

@@ -26,13 +26,14 @@ pub(crate) struct Tab {
     pub current: bool,
 }
 
-fn tabs(lang: Lang, current: &str) -> Vec<Tab> {
+pub(crate) fn tabs(lang: Lang, current: &str) -> Vec<Tab> {
     [
         ("/admin/pengguna", "admin-users"),
         ("/admin/perangkat-daerah", "admin-agencies"),
         ("/admin/kategori", "admin-categories"),
         ("/admin/hari-libur", "admin-holidays"),
         ("/admin/standar-waktu", "admin-standards"),
+        (super::open311_keys::PATH, "open311-keys-tab"),
         ("/audit", "nav-audit"),
     ]
     .into_iter()
@@ -105,7 +106,7 @@ pub(crate) struct AuditRow {
 }
 
 /// Returns the signed-in system administrator, or the response to send instead.
-async fn admin_user(
+pub(crate) async fn admin_user(
     state: &AppState,
     headers: &HeaderMap,
     csrf: &str,
@@ -290,6 +291,13 @@ fn standard_fields(t: &tanggap_core::TimeStandards) -> Vec<(&'static str, &'stat
 #[derive(Deserialize)]
 pub(crate) struct Saved {
     ok: Option<String>,
+}
+
+impl Saved {
+    /// Tells whether the page follows a saved change (`?ok=1`).
+    pub(crate) fn is_saved(&self) -> bool {
+        self.ok.is_some()
+    }
 }
 
 fn section_of(name: &str) -> Option<&'static str> {

@@ -27,6 +27,7 @@ mod export;
 mod home;
 mod layout;
 pub(crate) mod map;
+mod open311_keys;
 pub(crate) mod portal;
 pub(crate) mod portal_map;
 mod report;
@@ -56,6 +57,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/akun/dua-langkah", get(session::totp_page))
         .route("/akun/dua-langkah/{step}", post(session::totp_step))
         .route("/admin", get(admin::index))
+        .route(open311_keys::PATH, get(open311_keys::show))
+        .route("/admin/kunci-open311/{change}", post(open311_keys::change))
         .route("/admin/{section}", get(admin::show))
         .route("/admin/{section}/{change}", post(admin::submit))
         .route("/audit", get(admin::audit))
