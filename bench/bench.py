@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -36,13 +37,23 @@ BASELINE = ROOT / "target" / "release" / "tanggap-bench-baseline"
 WRK_SCRIPT = BENCH / "wrk.lua"
 PASSWORD = "Bench-Tanggap-2026"
 
-# The read endpoints: name, path and the role whose token is sent.
+# The read endpoints: name, path and the credential sent. "admin" and
+# "liaison" are API tokens; the "_page" credentials are signed-in browser
+# sessions, for the HTML pages.
 READS = [
     # The list filtered by status and sorted by deadline, as the central admin.
     ("list_central", "/api/v1/complaints?status=dispatched&sort=due_at", "admin"),
     # The list filtered by agency, within a liaison admin's scope.
     ("list_liaison", "/api/v1/complaints?agency=PUPR", "liaison"),
     ("search", "/api/v1/complaints?q=drainase", "admin"),
+    # The liaison admin's inbox: the home page with the agency's queues.
+    ("page_inbox", "/beranda", "liaison_page"),
+    # The central admin's list page, filtered and sorted by deadline.
+    ("page_list", "/pengaduan?status=dispatched&sort=due_at", "admin_page"),
+    ("page_search", "/pengaduan?q=drainase", "admin_page"),
+    ("dashboard", "/dasbor", "admin_page"),
+    # The quarterly figures of the last full quarter of the generated data.
+    ("report_figures", "/laporan/data.json?tahun=2026&triwulan=3", "admin_page"),
 ]
 READ_CONNECTIONS = [1, 8]
 INTAKE_CONNECTIONS = [1, 8, 64]
@@ -115,11 +126,42 @@ def stop(process):
             process.wait()
 
 
-def wrk(base, path, method, token, connections, seconds, max_requests):
+def sign_in(base, username):
+    """Signs in through the login form and returns the Cookie header of the
+    session (the session and CSRF cookies)."""
+    with urllib.request.urlopen(base + "/masuk", timeout=10) as r:
+        page = r.read().decode()
+        csrf_cookie = r.headers.get("Set-Cookie", "").split(";", 1)[0]
+    marker = 'name="csrf" value="'
+    start = page.index(marker) + len(marker)
+    csrf = page[start:page.index('"', start)]
+    body = urllib.parse.urlencode({"csrf": csrf, "kembali": "/beranda", "username": username,
+                                   "password": PASSWORD, "code": ""}).encode()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(base + "/masuk", data=body, headers={"Cookie": csrf_cookie})
+    try:
+        response = urllib.request.build_opener(NoRedirect).open(request, timeout=30)
+        headers = response.headers
+    except urllib.error.HTTPError as e:
+        if e.code not in (302, 303):
+            raise
+        headers = e.headers
+    cookies = [c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []]
+    if not any(c.startswith("tanggap_session=") for c in cookies):
+        raise RuntimeError(f"signing in as {username} set no session cookie")
+    return "; ".join([csrf_cookie, *cookies])
+
+
+def wrk(base, path, method, token, connections, seconds, max_requests, cookie=None):
     threads = min(2, connections)
     env = dict(os.environ)
     env.update(
         BENCH_TOKEN=token or "",
+        BENCH_COOKIE=cookie or "",
         BENCH_METHOD=method,
         BENCH_PATH=path,
         BENCH_MAX_REQUESTS=str(max(1, max_requests // threads)),
@@ -220,11 +262,18 @@ def measure_server(backend, size, url, state, args):
         # The first lifecycle sweep runs at start; let it finish before measuring.
         time.sleep(3)
         result["memory_idle_kb"] = memory_kb(server.pid)
+        sessions = {
+            "admin_page": sign_in(base, "bench.admin"),
+            "liaison_page": sign_in(base, "bench.pupr"),
+        }
         operations = []
         for name, path, role in READS:
+            if args.only and name not in args.only:
+                continue
             for connections in READ_CONNECTIONS:
                 log(f"{backend} {size}: {name} with {connections} connections")
-                run = wrk(base, path, "GET", state[role], connections, args.seconds, args.max_requests)
+                run = wrk(base, path, "GET", state.get(role), connections, args.seconds,
+                          args.max_requests, cookie=sessions.get(role))
                 run["operation"] = name
                 operations.append(run)
         for connections in INTAKE_CONNECTIONS:
@@ -285,6 +334,8 @@ def main():
     parser.add_argument("--max-requests", type=int, default=100_000,
                         help="upper bound of requests (and raw inserts) per load run")
     parser.add_argument("--fresh", action="store_true", help="regenerate databases left by earlier runs")
+    parser.add_argument("--only", type=lambda v: v.split(","),
+                        help="comma-separated read operations to measure (default: all)")
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server on which the harness creates its tanggap_bench_<size> databases")

@@ -2,6 +2,7 @@
 --
 -- Environment:
 --   BENCH_TOKEN         API token sent as "Authorization: Bearer ..." (optional)
+--   BENCH_COOKIE        Cookie header of a signed-in session (optional)
 --   BENCH_METHOD        GET (default) or POST
 --   BENCH_PATH          request path with query string
 --   BENCH_MAX_REQUESTS  requests per thread after which the thread stops
@@ -11,6 +12,7 @@
 -- percentiles in microseconds.
 
 local token = os.getenv("BENCH_TOKEN")
+local cookie = os.getenv("BENCH_COOKIE")
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local max_requests = tonumber(os.getenv("BENCH_MAX_REQUESTS") or "100000")
@@ -37,6 +39,9 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
   if token and token ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. token
+  end
+  if cookie and cookie ~= "" then
+    wrk.headers["Cookie"] = cookie
   end
 end
 
