@@ -124,15 +124,20 @@ fn outside_institution(text: &str) -> &'static str {
     "Instansi di luar kewenangan Pemerintah Kota Banjarmasin"
 }
 
-fn liaison(agency: &str) -> Actor {
-    Actor {
+/// The demo liaison admin of `agency`, with the user id that
+/// [`Services::ensure_demo_users`] gave the account, so that the audit log
+/// names who acted.
+async fn liaison(services: &Services, agency: &str) -> Result<Actor, ServiceError> {
+    let label = format!("penghubung.{}", agency.to_lowercase());
+    let user_id = services.store.find_user(&label).await?.map(|u| u.id);
+    Ok(Actor {
         kind: ActorKind::Staff {
             role: Role::LiaisonAdmin,
             agency: Some(agency.to_owned()),
         },
-        user_id: None,
-        label: format!("penghubung.{}", agency.to_lowercase()),
-    }
+        user_id,
+        label,
+    })
 }
 
 /// Replays one complaint's handling, step by step, never past `until`.
@@ -488,7 +493,7 @@ impl Services {
         if !r.step(admin, dispatch.clone(), at).await? || stage_cap == 3 {
             return Ok(r.steps);
         }
-        let agency_actor = liaison(&agency);
+        let agency_actor = liaison(self, &agency).await?;
 
         // One in twelve is first returned as not within the agency's authority.
         if d(8) % 12 == 0 || stage_cap == 4 {

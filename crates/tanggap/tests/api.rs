@@ -504,7 +504,7 @@ async fn demo_runs_and_audit_verifies() {
     let url = format!("sqlite://{}", db.display());
     let store = tanggap_store::connect(&url).await.expect("store");
     store.migrate().await.expect("migrate");
-    let services = Services::new(store, ServiceConfig::default())
+    let services = Services::new(store.clone(), ServiceConfig::default())
         .await
         .expect("services");
     services.seed_reference(REFERENCE).await.expect("seed");
@@ -523,6 +523,13 @@ async fn demo_runs_and_audit_verifies() {
         .await
         .expect("demo again");
     assert_eq!(again.complaints_imported, 0);
+    // Every staff step of the demo names its account in the audit log.
+    let entries = store
+        .audit_entries(0, 1_000_000)
+        .await
+        .expect("audit entries");
+    assert!(entries.iter().any(|e| e.actor.starts_with("user:")));
+    assert!(entries.iter().all(|e| e.actor != "user:unknown"));
     services.close().await;
 
     let output = process::tanggap(&url, &["audit", "verify"])
