@@ -260,17 +260,34 @@ fn init_logging() {
     }
 }
 
-/// Reads a password from TANGGAP_PASSWORD, or from standard input.
+/// Reads a password from TANGGAP_PASSWORD, or from standard input. On a
+/// terminal the typed characters are not shown.
 fn read_password() -> anyhow::Result<String> {
     if let Ok(password) = std::env::var("TANGGAP_PASSWORD") {
         return Ok(password);
     }
+    use std::io::IsTerminal;
+    let terminal = std::io::stdin().is_terminal();
     eprint!("Password: ");
+    let hidden = terminal && set_terminal_echo(false);
     let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
+    let read = std::io::stdin().read_line(&mut line);
+    if hidden {
+        set_terminal_echo(true);
+        eprintln!();
+    }
+    read.context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Turns the terminal's echo on or off with `stty`; returns whether that
+/// worked.
+fn set_terminal_echo(on: bool) -> bool {
+    std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Services> {
