@@ -27,6 +27,7 @@ pub mod portal;
 pub mod reference;
 pub mod report;
 pub mod sops;
+pub mod transparency;
 
 pub use auth::Principal;
 pub use error::ServiceError;

@@ -76,7 +76,10 @@ impl Period {
         Self::new(shift(self.from)?, shift(self.to)?)
     }
 
-    fn instants(&self, calendar: &WorkingCalendar) -> Result<(Timestamp, Timestamp), ServiceError> {
+    pub(crate) fn instants(
+        &self,
+        calendar: &WorkingCalendar,
+    ) -> Result<(Timestamp, Timestamp), ServiceError> {
         let start = |date: Date| {
             date.to_zoned(calendar.time_zone().clone())
                 .map(|zoned| zoned.timestamp())
@@ -640,7 +643,7 @@ fn bump(tally: &mut Tally, key: Option<&str>) {
 
 /// Computes the figures of `[from, to)` from the complaints the store
 /// returned for it.
-fn compute(
+pub(crate) fn compute(
     complaints: &[(Complaint, Vec<StoredEvent>)],
     from: Timestamp,
     to: Timestamp,

@@ -112,6 +112,7 @@ impl Lang {
             "year",
             "requirement",
             "date",
+            "from",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
@@ -161,6 +162,7 @@ mod tests {
             keys(include_str!("../locales/id/report.ftl")),
             keys(include_str!("../locales/id/monev.ftl")),
             keys(include_str!("../locales/id/open311.ftl")),
+            keys(include_str!("../locales/id/transparency.ftl")),
         ]
         .concat();
         let en = [
@@ -171,6 +173,7 @@ mod tests {
             keys(include_str!("../locales/en/report.ftl")),
             keys(include_str!("../locales/en/monev.ftl")),
             keys(include_str!("../locales/en/open311.ftl")),
+            keys(include_str!("../locales/en/transparency.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

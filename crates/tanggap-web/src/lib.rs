@@ -49,6 +49,8 @@ pub(crate) struct AppState {
     pub config: WebConfig,
     /// Rate limits of the public portal, per client address and contact.
     pub portal_limits: std::sync::Arc<ui::portal::RateLimiter>,
+    /// Figures of the transparency page, reused for a few minutes.
+    pub transparency: std::sync::Arc<ui::transparency::FiguresCache>,
 }
 
 /// Builds the application's router.
@@ -58,6 +60,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         services,
         config,
         portal_limits: std::sync::Arc::default(),
+        transparency: std::sync::Arc::default(),
     };
     let pages = ui::routes().layer(axum::middleware::from_fn(ui::csrf_cookie));
     Router::new()

@@ -33,6 +33,7 @@ pub(crate) mod portal_map;
 mod report;
 mod session;
 mod sop;
+pub(crate) mod transparency;
 mod views;
 
 pub(crate) use layout::Layout;
@@ -71,6 +72,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/lapor/terkirim", get(portal::receipt))
         .route("/lacak", get(portal::track))
         .route("/lacak/{action}", post(portal::reporter_action))
+        .route("/transparansi", get(transparency::page))
+        .route("/static/transparansi-peta.js", get(transparency::script))
         .route("/laporan", get(report::page))
         .route("/laporan/data.csv", get(report::csv))
         .route("/laporan/data.json", get(report::json))

@@ -157,6 +157,21 @@ async fn public_views_hide_identity() {
             assert_clean("services", &body);
         }
 
+        // The transparency page and its list pages.
+        for path in ["/transparansi", "/transparansi?halaman=1"] {
+            let (status, body) = text(&visitor, format!("{}{path}", app.base)).await;
+            assert_eq!(status, StatusCode::OK, "{kind} {path}");
+            assert_clean(&format!("{kind} {path}"), &body);
+            assert!(
+                body.contains(&anonymous),
+                "{path} lists the anonymous complaint"
+            );
+            assert!(
+                !body.contains(&confidential),
+                "{path} lists no confidential complaint"
+            );
+        }
+
         // Someone else's tracking page shows only their own complaint, and
         // their secret does not open the anonymous complaint.
         let (status, body) = text(
@@ -189,6 +204,53 @@ async fn public_views_hide_identity() {
         assert_eq!(status, StatusCode::OK);
         assert_clean("the anonymous reporter's tracking page", &body);
 
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn transparency_page_shows_figures() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let admin = app.login("admin").await;
+        let (number, _) = responded(
+            &app,
+            &admin,
+            json!({
+                "channel": "walk_in",
+                "complaint_type": "complaint",
+                "body": "Lampu taman kota padam",
+                "location": { "kelurahan_code": "63.71.01.1001", "latitude": -3.3564, "longitude": 114.5468 }
+            }),
+        )
+        .await;
+        let visitor = Client::new();
+        let (status, page) = text(&visitor, format!("{}/transparansi", app.base)).await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert!(page.contains(&number), "the complaint is listed");
+        assert!(
+            page.contains("Lampu taman kota padam"),
+            "verified text is shown"
+        );
+        assert!(
+            page.contains("Sudah ditangani oleh petugas lapangan"),
+            "the response is shown"
+        );
+        assert!(page.contains("TOPIK LAINNYA"), "the category table");
+        assert!(page.contains("Mantuil"), "the kelurahan of the map table");
+        assert!(page.contains("data-points=\"[["), "the map gets the pin");
+        assert!(
+            page.contains("href=\"/transparansi\""),
+            "the header links the page"
+        );
+
+        // A page past the end is empty but valid, and bad numbers fall back to 1.
+        let (status, page) = text(&visitor, format!("{}/transparansi?halaman=9", app.base)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!page.contains("Lampu taman kota padam"));
+        let (status, page) = text(&visitor, format!("{}/transparansi?halaman=-3", app.base)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Lampu taman kota padam"));
         app.stop().await;
     }
 }
