@@ -1,6 +1,9 @@
 // Lets the reporter mark the place on a Leaflet map of the report form.
 // A click or tap sets the pin and fills the hidden latitude and longitude
-// fields, from which the server finds the kelurahan. The pin is optional,
+// fields, from which the server finds the kelurahan. With the keyboard,
+// the focused map moves with the arrow keys (Leaflet's keyboard handler),
+// and Enter or the "centre" button puts the pin under the crosshair in the
+// middle of the map. The pin is optional,
 // and the form works without this script. Settings come in data-
 // attributes of #peta-lapor, because the Content-Security-Policy allows no
 // inline script.
@@ -12,6 +15,7 @@
   var longitude = document.getElementById('longitude');
   var status = document.getElementById('peta-lapor-status');
   var clear = document.getElementById('peta-lapor-hapus');
+  var centre = document.getElementById('peta-lapor-tengah');
   if (!element || !latitude || !longitude || typeof L === 'undefined') {
     return;
   }
@@ -46,6 +50,38 @@
   map.on('click', function (event) {
     place(event.latlng);
   });
+
+  // The crosshair marks the point that Enter and the centre button use.
+  var crosshair = document.createElement('div');
+  crosshair.className = 'peta-bidik';
+  crosshair.setAttribute('aria-hidden', 'true');
+  element.appendChild(crosshair);
+  // Arrow keys pan with an animation, so a pin set while the map moves
+  // waits for the move to end and lands under the crosshair.
+  var moving = false;
+  map.on('movestart', function () {
+    moving = true;
+  });
+  map.on('moveend', function () {
+    moving = false;
+  });
+  function placeAtCentre() {
+    if (moving) {
+      map.once('moveend', placeAtCentre);
+    } else {
+      place(map.getCenter());
+    }
+  }
+  element.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter' && event.target === element) {
+      event.preventDefault();
+      placeAtCentre();
+    }
+  });
+  if (centre) {
+    centre.hidden = false;
+    centre.addEventListener('click', placeAtCentre);
+  }
   clear.addEventListener('click', function () {
     if (marker) {
       map.removeLayer(marker);

@@ -32,3 +32,7 @@ transparency-awaiting = The text is shown once the report is verified.
 transparency-no-category = No category
 transparency-photo = View photo
 transparency-open-data = The same data is available to other apps through
+
+# Report form map by keyboard.
+portal-map-keyboard = With a keyboard: reach the map with Tab, move it with the arrow keys, zoom with + and -, then press Enter or the "Mark the map centre" button to mark the point under the cross.
+portal-map-centre = Mark the map centre

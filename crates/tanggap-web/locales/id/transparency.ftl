@@ -32,3 +32,7 @@ transparency-awaiting = Isi laporan ditampilkan setelah diverifikasi.
 transparency-no-category = Tanpa kategori
 transparency-photo = Lihat foto
 transparency-open-data = Data yang sama tersedia untuk aplikasi lain melalui
+
+# Peta formulir laporan dengan papan ketik.
+portal-map-keyboard = Dengan papan ketik: pilih peta dengan Tab, geser dengan tombol panah, perbesar atau perkecil dengan + dan -, lalu tekan Enter atau tombol "Tandai tengah peta" untuk menandai titik di bawah tanda silang.
+portal-map-centre = Tandai tengah peta
