@@ -5,6 +5,9 @@ use crate::complaints::scope_for;
 use crate::error::ServiceError;
 use crate::{Principal, Services, now};
 use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tanggap_core::Status;
 use tanggap_store::{ComplaintFilter, GroupBy, micros};
 
@@ -38,10 +41,67 @@ const OPEN_STATUSES: &[Status] = &[
     Status::Returned,
 ];
 
+/// How long a computed dashboard may be shown again. The counts cover the
+/// whole history, so on a large database computing them takes seconds;
+/// any change to a complaint makes the next request compute them again,
+/// and this limit bounds how stale the time-dependent counts (overdue,
+/// today) can be.
+const DASHBOARD_REUSE: Duration = Duration::from_secs(60);
+
+/// Dashboards computed recently, keyed by scope, with the newest audit
+/// sequence number at the time each was computed.
+#[derive(Clone, Default)]
+pub(crate) struct DashboardCache(Arc<Mutex<HashMap<String, CachedDashboard>>>);
+
+struct CachedDashboard {
+    computed: Instant,
+    audit_seq: i64,
+    dashboard: Dashboard,
+}
+
+impl DashboardCache {
+    fn get(&self, key: &str, audit_seq: i64) -> Option<Dashboard> {
+        let entries = self.0.lock().ok()?;
+        let cached = entries.get(key)?;
+        (cached.audit_seq == audit_seq && cached.computed.elapsed() < DASHBOARD_REUSE)
+            .then(|| cached.dashboard.clone())
+    }
+
+    fn put(&self, key: String, audit_seq: i64, dashboard: &Dashboard) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.retain(|_, c| c.computed.elapsed() < DASHBOARD_REUSE);
+            entries.insert(
+                key,
+                CachedDashboard {
+                    computed: Instant::now(),
+                    audit_seq,
+                    dashboard: dashboard.clone(),
+                },
+            );
+        }
+    }
+}
+
 impl Services {
-    /// Computes the dashboard figures for the caller's scope.
+    /// Returns the dashboard figures for the caller's scope: computed again
+    /// when a complaint changed since the last time or after a minute, and
+    /// otherwise the ones computed then.
     pub async fn dashboard(&self, principal: &Principal) -> Result<Dashboard, ServiceError> {
         let scope = scope_for(principal)?;
+        let key = format!("{scope:?}");
+        let audit_seq = self.store.latest_audit_seq().await?;
+        if let Some(dashboard) = self.dashboards.get(&key, audit_seq) {
+            return Ok(dashboard);
+        }
+        let dashboard = self.compute_dashboard(scope).await?;
+        self.dashboards.put(key, audit_seq, &dashboard);
+        Ok(dashboard)
+    }
+
+    async fn compute_dashboard(
+        &self,
+        scope: tanggap_store::Scope,
+    ) -> Result<Dashboard, ServiceError> {
         let at = now();
         let all = ComplaintFilter {
             scope: scope.clone(),

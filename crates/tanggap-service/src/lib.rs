@@ -76,6 +76,8 @@ pub struct Services {
     pub(crate) reference: Arc<RwLock<Arc<reference::ReferenceCache>>>,
     /// The configured time standards, or those an administrator saved.
     pub(crate) standards: Arc<RwLock<Arc<TimeStandards>>>,
+    /// Dashboards computed recently, per scope.
+    pub(crate) dashboards: dashboard::DashboardCache,
 }
 
 impl Services {
@@ -89,6 +91,7 @@ impl Services {
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             reference: Arc::new(RwLock::new(Arc::new(reference::ReferenceCache::default()))),
             standards: Arc::new(RwLock::new(Arc::new(config.standards.clone()))),
+            dashboards: dashboard::DashboardCache::default(),
         };
         services.reload_reference().await?;
         Ok(services)

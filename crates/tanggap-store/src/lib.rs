@@ -430,6 +430,11 @@ pub trait Store: AttachmentStore + MonevStore + PublicStore + Send + Sync + 'sta
     ) -> Result<()>;
     async fn job_counts(&self) -> Result<JobCounts>;
 
+    /// Returns the sequence number of the newest audit entry, 0 when the log
+    /// is empty. Every change of a complaint writes an entry in the same
+    /// transaction, so an unchanged number means unchanged complaints.
+    async fn latest_audit_seq(&self) -> Result<i64>;
+
     // Bulk insert for the synthetic data generator.
     /// Returns the largest complaint id in use, 0 for an empty table.
     async fn max_complaint_id(&self) -> Result<i64>;

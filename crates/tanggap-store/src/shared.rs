@@ -1478,6 +1478,12 @@ macro_rules! impl_store {
                 })
             }
 
+            async fn latest_audit_seq(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+                    .fetch_one(&self.read)
+                    .await?)
+            }
+
             async fn max_complaint_id(&self) -> Result<i64> {
                 Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM complaints")
                     .fetch_one(&self.write)

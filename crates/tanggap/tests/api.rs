@@ -560,3 +560,52 @@ async fn demo_runs_and_audit_verifies() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("audit entry 3"));
     let _ = Duration::from_secs(0);
 }
+
+#[tokio::test]
+async fn dashboard_counts_new_complaints_at_once() {
+    use tanggap_core::lifecycle::{Actor, Intake};
+    use tanggap_core::{Channel, Status};
+    use tanggap_service::Principal;
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let admin = Principal {
+            user_id: 1,
+            username: "admin".into(),
+            display_name: "admin".into(),
+            role: Role::CentralAdmin,
+            agency: None,
+        };
+        let register = |body: &'static str| {
+            let services = app.services.clone();
+            async move {
+                let intake = Intake {
+                    channel: Some(Channel::Web),
+                    body: Some(body.into()),
+                    ..Intake::default()
+                };
+                services
+                    .register(&Actor::reporter(), intake, jiff::Timestamp::now(), None)
+                    .await
+                    .expect("registered");
+            }
+        };
+        register("Lampu jalan padam di depan pasar.").await;
+        let first = app.services.dashboard(&admin).await.expect("dashboard");
+        let again = app.services.dashboard(&admin).await.expect("dashboard");
+        assert_eq!(first.total, 1, "{kind}");
+        assert_eq!(again.total, 1, "{kind}");
+
+        // A change made after the dashboard was computed shows on the next
+        // request, however soon it comes.
+        register("Sampah menumpuk di tepi sungai.").await;
+        let after = app.services.dashboard(&admin).await.expect("dashboard");
+        assert_eq!(after.total, 2, "{kind}");
+        let received = after
+            .by_status
+            .iter()
+            .find(|(code, _)| code.as_deref() == Some(Status::Received.code()))
+            .map(|(_, n)| *n);
+        assert_eq!(received, Some(2), "{kind}");
+        app.stop().await;
+    }
+}
