@@ -247,10 +247,20 @@ async fn serve(
         }
     };
 
-    let disposition_type = if file.inline { "inline" } else { "attachment" };
+    file_response(&file.file_name, file.media_type, file.inline, file.content)
+}
+
+/// Builds the response that sends a stored file: inline or as a download,
+/// under the restrictive file policy and without caching.
+pub(crate) fn file_response(
+    file_name: &str,
+    media_type: String,
+    inline: bool,
+    content: Vec<u8>,
+) -> Response {
+    let disposition_type = if inline { "inline" } else { "attachment" };
     // RFC 6266: an ASCII fallback name and the exact name in UTF-8.
-    let ascii_name: String = file
-        .file_name
+    let ascii_name: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
@@ -260,16 +270,16 @@ async fn serve(
             }
         })
         .collect();
-    let encoded_name: String = form_urlencoded::byte_serialize(file.file_name.as_bytes()).collect();
+    let encoded_name: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
     let disposition = format!(
         "{disposition_type}; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
         encoded_name.replace('+', "%20")
     );
 
-    let mut response = file.content.into_response();
+    let mut response = content.into_response();
     let response_headers = response.headers_mut();
     let pairs = [
-        (header::CONTENT_TYPE, file.media_type),
+        (header::CONTENT_TYPE, media_type),
         (header::CONTENT_DISPOSITION, disposition),
         (header::CONTENT_SECURITY_POLICY, FILE_POLICY.to_owned()),
         (header::CACHE_CONTROL, "private, no-store".to_owned()),

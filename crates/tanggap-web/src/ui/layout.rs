@@ -86,6 +86,13 @@ impl Layout {
             Role::CentralAdmin | Role::CitySecretary | Role::ComplaintTeam
         ) {
             items.push(("/laporan", "nav-report"));
+            items.push(("/kepatuhan", "nav-compliance"));
+        }
+        if matches!(
+            user.role,
+            Role::CentralAdmin | Role::CitySecretary | Role::ComplaintTeam | Role::AgencyHead
+        ) {
+            items.push(("/monev", "nav-monev"));
         }
         items.push(("/sop", "nav-sop"));
         if user.role == Role::SystemAdmin {

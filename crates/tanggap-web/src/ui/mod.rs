@@ -23,10 +23,12 @@ mod admin;
 mod assets;
 mod attachments;
 mod complaints;
+mod compliance;
 mod export;
 mod home;
 mod layout;
 pub(crate) mod map;
+mod monev;
 mod open311_keys;
 pub(crate) mod portal;
 pub(crate) mod portal_map;
@@ -79,6 +81,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/laporan/data.json", get(report::json))
         .route("/sop", get(sop::index))
         .route("/sop/{name}", get(sop::show))
+        .route("/sop/{name}/ubah", get(sop::edit_page).post(sop::edit))
+        .route("/monev", get(monev::list))
+        .route("/monev/mulai", post(monev::start))
+        .route("/monev/arsip", get(monev::archive_list))
+        .route("/monev/{id}", get(monev::show))
+        .route("/monev/{id}/arsip", get(monev::archive_file))
+        .route("/monev/{id}/foto/{photo}", get(monev::photo))
+        .route(
+            "/monev/{id}/tindak-lanjut/{item}/selesai",
+            post(monev::complete_item),
+        )
+        .route(
+            "/monev/{id}/{activity}/{action}",
+            post(monev::act).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/kepatuhan", get(compliance::page))
+        .route("/kepatuhan/data.csv", get(compliance::csv))
         .route("/pengaduan", get(complaints::list))
         .route(
             "/pengaduan/baru",

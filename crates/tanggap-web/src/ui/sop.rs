@@ -5,15 +5,18 @@
 //! The pages are public: anyone may read the procedures.
 
 use super::session::render;
-use super::{Layout, current_user, page_lang};
+use super::{CsrfToken, Layout, current_user, page_lang};
 use crate::AppState;
 use crate::i18n::Lang;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::Extension;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use std::fmt::Write;
-use tanggap_core::sop::{Activity, SHIPPED, Sop, Symbol, TimeUnit};
+use tanggap_core::Role;
+use tanggap_core::sop::{Activity, Sop, Symbol, TimeUnit};
+use tanggap_service::sops::{SopVersion, number_from_slug};
 
 /// Width and height of one flowchart cell, in SVG user units (pixels).
 const W: i32 = 120;
@@ -59,17 +62,40 @@ pub(crate) struct SopPage {
     pub rows: Vec<SopRow>,
     pub total: String,
     pub draft: bool,
+    pub slug: String,
+    pub version_line: String,
+    /// Shown when the page is not the version in effect now.
+    pub older_note: Option<String>,
+    /// (version, description, shown) of every version.
+    pub versions: Vec<(i64, String, bool)>,
+    pub can_edit: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sop_edit.html")]
+pub(crate) struct SopEditPage {
+    pub l: Layout,
+    pub slug: String,
+    pub number: String,
+    pub heading: String,
+    pub source: String,
+    pub errors: Vec<String>,
+    pub parser_message: Option<String>,
+    pub checked_ok: bool,
+    pub performers: Vec<String>,
+    pub rows: Vec<SopRow>,
+    pub total: String,
+}
+
+/// Query of an SOP page: `?versi=2` shows an earlier version.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct SopQuery {
+    versi: Option<i64>,
+    ok: Option<String>,
 }
 
 fn slug(number: &str) -> String {
     number.replace('/', "-")
-}
-
-fn shipped() -> Vec<Sop> {
-    SHIPPED
-        .iter()
-        .filter_map(|text| Sop::parse(text).ok())
-        .collect()
 }
 
 /// Formats a TOML date as `07 Oktober 2019` in the page's language.
@@ -269,8 +295,18 @@ fn cell(sop: &Sop, index: usize, col: usize) -> String {
 pub(crate) async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = page_lang(&headers);
     let user = current_user(&state, &headers).await;
-    let sops = shipped()
+    let sops = match state.services.sops_in_effect().await {
+        Ok(sops) => sops,
+        Err(e) => {
+            let csrf = crate::auth::cookie(&headers, super::CSRF_COOKIE)
+                .unwrap_or_default()
+                .to_owned();
+            return super::complaints::error_page(&state, lang, user, csrf, e.into());
+        }
+    };
+    let sops = sops
         .into_iter()
+        .map(|v| v.sop)
         .map(|s| SopLink {
             slug: slug(&s.number),
             draft: s.status != "approved",
@@ -294,25 +330,8 @@ pub(crate) async fn index(State(state): State<AppState>, headers: HeaderMap) -> 
     render(StatusCode::OK, &page)
 }
 
-pub(crate) async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-) -> Response {
-    let lang = page_lang(&headers);
-    let user = current_user(&state, &headers).await;
-    let csrf = crate::auth::cookie(&headers, super::CSRF_COOKIE)
-        .unwrap_or_default()
-        .to_owned();
-    let Some(sop) = shipped().into_iter().find(|s| slug(&s.number) == name) else {
-        return super::complaints::error_page(
-            &state,
-            lang,
-            user,
-            csrf,
-            crate::error::ApiError::RouteNotFound,
-        );
-    };
+/// Builds the flowchart table of an SOP: performer names, rows, total time.
+fn flow(lang: Lang, sop: &Sop) -> (Vec<String>, Vec<SopRow>, String) {
     let rows = sop
         .activities
         .iter()
@@ -321,7 +340,7 @@ pub(crate) async fn show(
             number: i + 1,
             description: a.description.clone(),
             cells: (0..sop.performers.len())
-                .map(|col| cell(&sop, i, col))
+                .map(|col| cell(sop, i, col))
                 .collect(),
             requirement: a.requirement.clone(),
             time: time_text(lang, a.time.value, a.time.unit),
@@ -335,6 +354,74 @@ pub(crate) async fn show(
         parts.push(time_text(lang, total.hours, TimeUnit::Hours));
     }
     parts.push(time_text(lang, total.minutes, TimeUnit::Minutes));
+    let performers = sop.performers.iter().map(|p| p.name.clone()).collect();
+    (performers, rows, parts.join(" "))
+}
+
+/// Describes when a version applies, in the page's language.
+fn version_text(lang: Lang, services: &tanggap_service::Services, v: &SopVersion) -> String {
+    match v.saved_at {
+        None => lang.text("sop-version-shipped", &[("value", v.version.to_string())]),
+        Some(_) => {
+            let date = v
+                .effective_from
+                .to_zoned(services.calendar().time_zone().clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string();
+            lang.text(
+                "sop-version-line",
+                &[("value", v.version.to_string()), ("date", date)],
+            )
+        }
+    }
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(query): Query<SopQuery>,
+) -> Response {
+    let lang = page_lang(&headers);
+    let user = current_user(&state, &headers).await;
+    let csrf = crate::auth::cookie(&headers, super::CSRF_COOKIE)
+        .unwrap_or_default()
+        .to_owned();
+    let s = &state.services;
+    let number = number_from_slug(&name);
+    let (versions, current) = match (
+        s.sop_versions(&number).await,
+        s.sop_in_effect(&number, jiff::Timestamp::now()).await,
+    ) {
+        (Ok(versions), Ok(current)) => (versions, current),
+        (Err(e), _) | (_, Err(e)) => {
+            return super::complaints::error_page(&state, lang, user, csrf, e.into());
+        }
+    };
+    let wanted = query.versi.unwrap_or(current.version);
+    let Some(shown) = versions.iter().find(|v| v.version == wanted).cloned() else {
+        return super::complaints::error_page(
+            &state,
+            lang,
+            user,
+            csrf,
+            crate::error::ApiError::RouteNotFound,
+        );
+    };
+    let sop = shown.sop.clone();
+    let (performers, rows, total) = flow(lang, &sop);
+    let version_list = versions
+        .iter()
+        .map(|v| {
+            let mut text = version_text(lang, s, v);
+            if v.version == current.version {
+                text = format!("{text} ({})", lang.text("sop-version-current", &[]));
+            }
+            (v.version, text, v.version == shown.version)
+        })
+        .collect();
+    let can_edit = user.as_ref().is_some_and(|u| u.role == Role::SystemAdmin);
+    let flash = query.ok.map(|_| lang.text("sop-edit-saved", &[]));
     let page = SopPage {
         l: Layout {
             lang,
@@ -342,23 +429,201 @@ pub(crate) async fn show(
             csrf,
             path: format!("/sop/{name}"),
             title: format!("SOP {} — {}", sop.number, sop.name),
-            flash: None,
+            flash,
         },
         made_on: long_date(lang, Some(&sop.made_on)),
         revised_on: long_date(lang, sop.revised_on.as_ref()),
         effective_on: long_date(lang, sop.effective_on.as_ref()),
-        performers: sop.performers.iter().map(|p| p.name.clone()).collect(),
+        performers,
         rows,
-        total: parts.join(" "),
+        total,
         draft: sop.status != "approved",
+        version_line: version_text(lang, s, &shown),
+        older_note: (shown.version != current.version).then(|| {
+            lang.text(
+                "sop-version-showing",
+                &[("value", shown.version.to_string())],
+            )
+        }),
+        versions: version_list,
+        can_edit,
+        slug: name,
         sop,
     };
     render(StatusCode::OK, &page)
 }
 
+/// Raises the `version = N` line of an SOP text by one, for the editor.
+fn next_version_text(source: &str, version: i64) -> String {
+    source.replacen(
+        &format!("\nversion = {version}\n"),
+        &format!("\nversion = {}\n", version + 1),
+        1,
+    )
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the editor page has that many independent parts"
+)]
+fn edit_form(
+    lang: Lang,
+    user: tanggap_service::Principal,
+    csrf: String,
+    slug: String,
+    number: String,
+    source: String,
+    errors: Vec<String>,
+    parser_message: Option<String>,
+    preview: Option<&Sop>,
+) -> SopEditPage {
+    let (performers, rows, total) = preview.map(|sop| flow(lang, sop)).unwrap_or_default();
+    let heading = lang.text("sop-edit-title", &[("name", number.clone())]);
+    SopEditPage {
+        l: Layout {
+            lang,
+            user: Some(user),
+            csrf,
+            path: format!("/sop/{slug}/ubah"),
+            title: heading.clone(),
+            flash: None,
+        },
+        heading,
+        checked_ok: preview.is_some(),
+        slug,
+        number,
+        source,
+        errors,
+        parser_message,
+        performers,
+        rows,
+        total,
+    }
+}
+
+/// Shows the SOP editor with the latest version's text, its version raised.
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    Extension(CsrfToken(csrf)): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    let lang = page_lang(&headers);
+    let Some(user) = current_user(&state, &headers).await else {
+        return Redirect::to(&format!("/masuk?kembali=/sop/{name}/ubah")).into_response();
+    };
+    if user.role != Role::SystemAdmin {
+        let e = tanggap_service::ServiceError::Forbidden;
+        return super::complaints::error_page(&state, lang, Some(user), csrf, e.into());
+    }
+    let number = number_from_slug(&name);
+    let versions = match state.services.sop_versions(&number).await {
+        Ok(versions) => versions,
+        Err(e) => return super::complaints::error_page(&state, lang, Some(user), csrf, e.into()),
+    };
+    let source = versions
+        .last()
+        .map(|v| next_version_text(&v.source, v.version))
+        .unwrap_or_default();
+    let page = edit_form(
+        lang,
+        user,
+        csrf,
+        name,
+        number,
+        source,
+        Vec::new(),
+        None,
+        None,
+    );
+    render(StatusCode::OK, &page)
+}
+
+/// Checks an edited SOP text and shows a preview, or saves it as a new version.
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    Extension(CsrfToken(csrf)): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let lang = page_lang(&headers);
+    let Some(user) = current_user(&state, &headers).await else {
+        return Redirect::to(&format!("/masuk?kembali=/sop/{name}/ubah")).into_response();
+    };
+    let pairs = super::form_pairs(&body);
+    let source = pairs
+        .iter()
+        .find(|(k, _)| k == "source")
+        .map(|(_, v)| v.replace("\r\n", "\n"))
+        .unwrap_or_default();
+    let number = number_from_slug(&name);
+    let save = super::form_value(&pairs, "aksi") == Some("simpan");
+    let s = &state.services;
+    let result = if !super::csrf_valid(&headers, &pairs) {
+        Err(crate::error::ApiError::BadRequest(
+            lang.text("error-csrf", &[]),
+        ))
+    } else if save {
+        s.save_sop_version(&user, &number, &source)
+            .await
+            .map(|v| Some(v.sop))
+            .map_err(Into::into)
+    } else if user.role != Role::SystemAdmin {
+        Err(tanggap_service::ServiceError::Forbidden.into())
+    } else {
+        s.check_sop_version(&number, &source)
+            .await
+            .map(|(sop, _)| Some(sop))
+            .map_err(Into::into)
+    };
+    match result {
+        Ok(_) if save => Redirect::to(&format!("/sop/{name}?ok=1")).into_response(),
+        Ok(preview) => {
+            let page = edit_form(
+                lang,
+                user,
+                csrf,
+                name,
+                number,
+                source,
+                Vec::new(),
+                None,
+                preview.as_ref(),
+            );
+            render(StatusCode::OK, &page)
+        }
+        Err(e @ crate::error::ApiError::Service(tanggap_service::ServiceError::Forbidden)) => {
+            super::complaints::error_page(&state, lang, Some(user), csrf, e)
+        }
+        Err(e) => {
+            let (status, title, fields) = crate::error::describe(&e, lang);
+            let errors = if fields.is_empty() {
+                vec![title]
+            } else {
+                fields
+            };
+            let parser_message = Sop::check(&source).parser_message;
+            let page = edit_form(
+                lang,
+                user,
+                csrf,
+                name,
+                number,
+                source,
+                errors,
+                parser_message,
+                None,
+            );
+            render(status, &page)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tanggap_core::sop::SHIPPED;
 
     #[test]
     fn sop05_draws_one_shape_per_row_in_its_column() {

@@ -13,6 +13,8 @@ use tanggap_service::monev::{Bundle, DocumentEdit, NewActionItem, RunView};
 use tanggap_service::{Principal, ServiceConfig, ServiceError, Services};
 use tanggap_store::testing::{TestDatabase, backends};
 
+mod pages;
+
 /// Services over a fresh database with the reference data and one user
 /// per role that the run needs.
 struct Fixture {

@@ -1,0 +1,250 @@
+//! The staff pages of SOP versions, monitoring runs and compliance, over
+//! HTTP: role checks, the explanation of a step started too early, the
+//! localized SOP editor errors, and the downloads.
+
+use crate::App;
+use reqwest::{Client, StatusCode};
+use tanggap_store::testing::backends;
+
+/// Returns the client's CSRF token, read from the hidden field of a page.
+async fn csrf_token(app: &App, client: &Client) -> String {
+    let page = page(app, client, "/beranda").await.1;
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .expect("CSRF field on the home page")
+}
+
+async fn page(app: &App, client: &Client, path: &str) -> (StatusCode, String) {
+    let response = client
+        .get(format!("{}{path}", app.base))
+        .header("accept-language", "id")
+        .send()
+        .await
+        .expect("page request");
+    let status = response.status();
+    (status, response.text().await.expect("page body"))
+}
+
+/// Posts a form without following the redirect; returns the status, the
+/// `Location` header and the body.
+async fn submit(
+    app: &App,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let csrf = csrf_token(app, client).await;
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let response = client
+        .post(format!("{}{path}", app.base))
+        .header("accept-language", "id")
+        .form(&form)
+        .send()
+        .await
+        .expect("form request");
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, location, response.text().await.expect("body"))
+}
+
+/// A client that does not follow redirects, signed in as `username`.
+async fn staff(app: &App, username: &str) -> Client {
+    let client = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = client
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&serde_json::json!({ "username": username, "password": crate::PASSWORD }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), StatusCode::OK, "login as {username}");
+    client
+}
+
+#[tokio::test]
+async fn monev_pages_check_roles() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let team = staff(&app, "team").await;
+        let sysadmin = staff(&app, "sysadmin").await;
+        let liaison = staff(&app, "pupr").await;
+
+        // Roles without a part in monitoring get a localized refusal.
+        for client in [&sysadmin, &liaison] {
+            let (status, body) = page(&app, client, "/monev").await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{kind}: {body}");
+            let (status, _) = page(&app, client, "/kepatuhan").await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
+        }
+        let head = staff(&app, "head.pupr").await;
+        let denied = submit(
+            &app,
+            &head,
+            "/monev/mulai",
+            &[("tahun", "2026"), ("triwulan", "3")],
+        )
+        .await;
+        assert_eq!(denied.0, StatusCode::FORBIDDEN, "{kind}: {}", denied.2);
+
+        let (status, location, body) = submit(
+            &app,
+            &team,
+            "/monev/mulai",
+            &[("tahun", "2026"), ("triwulan", "3")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{kind}: {body}");
+        let run = location.split('?').next().unwrap_or_default().to_owned();
+        assert!(run.starts_with("/monev/"), "{location}");
+
+        // Starting the meeting before the monitoring report exists is
+        // rejected with the missing requirement named.
+        let (status, _, body) =
+            submit(&app, &team, &format!("{run}/agency_meeting/mulai"), &[]).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{kind}");
+        assert!(
+            body.contains("belum dapat dimulai") && body.contains("Laporan hasil pemantauan"),
+            "{kind}: {body}"
+        );
+        let (status, body) = page(&app, &team, &run).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("Menunggu: Rekap laporan aduan masyarakat per triwulan"),
+            "{kind}: the page explains what a step waits for"
+        );
+
+        // The recap is the first step's document and can be finished.
+        let (status, location, _) =
+            submit(&app, &team, &format!("{run}/prepare/selesai"), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{kind}");
+        assert!(location.contains("ok=monev-completed"), "{location}");
+
+        // The Sekda may read the run but not carry out the team's steps.
+        let sekda = staff(&app, "sekda").await;
+        let (status, _) = page(&app, &sekda, &run).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, _) = submit(&app, &sekda, &format!("{run}/site_visit/mulai"), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
+
+        let (status, body) = page(&app, &sekda, "/kepatuhan?tahun=2026&triwulan=3").await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        let csv = sekda
+            .get(format!("{}/kepatuhan/data.csv?tahun=2026", app.base))
+            .send()
+            .await
+            .expect("CSV request");
+        assert_eq!(csv.status(), StatusCode::OK);
+        assert!(
+            csv.text()
+                .await
+                .expect("CSV")
+                .starts_with("sop,activity,agency,year,quarter,")
+        );
+        let (status, body) = page(&app, &team, "/monev/arsip").await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn sop_editor_points_at_fields() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let sysadmin = staff(&app, "sysadmin").await;
+        let team = staff(&app, "team").await;
+
+        let (status, _) = page(&app, &team, "/sop/05-humpro/ubah").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
+        let (status, editor) = page(&app, &sysadmin, "/sop/05-humpro/ubah").await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert!(
+            editor.contains("version = 2"),
+            "the editor raises the version"
+        );
+
+        let source = tanggap_core::sop::SHIPPED[4]
+            .replacen("version = 1", "version = 2", 1)
+            .replacen("performer = \"agency_head\"", "performer = \"lurah\"", 1);
+        let (status, _, body) = submit(
+            &app,
+            &sysadmin,
+            "/sop/05-humpro/ubah",
+            &[("source", source.as_str()), ("aksi", "periksa")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert!(
+            body.contains("activities[2].performer: Pelaksana ini tidak ada di daftar pelaksana."),
+            "{kind}: {body}"
+        );
+        assert!(body.contains("effective_on: Wajib diisi."), "{kind}");
+
+        let broken = "number = \"05/humpro\"\nversion = [\n";
+        let (status, _, body) = submit(
+            &app,
+            &sysadmin,
+            "/sop/05-humpro/ubah",
+            &[("source", broken), ("aksi", "periksa")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert!(
+            body.contains("Teks SOP tidak dapat dibaca"),
+            "{kind}: {body}"
+        );
+
+        let today = app
+            .services
+            .calendar()
+            .local_date(jiff::Timestamp::now())
+            .to_string();
+        let valid = tanggap_core::sop::SHIPPED[4]
+            .replacen("version = 1", "version = 2", 1)
+            .replacen(
+                "made_on = 2019-10-07",
+                &format!("made_on = 2019-10-07\nrevised_on = {today}\neffective_on = {today}"),
+                1,
+            );
+        let (status, _, body) = submit(
+            &app,
+            &sysadmin,
+            "/sop/05-humpro/ubah",
+            &[("source", valid.as_str()), ("aksi", "periksa")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        assert!(
+            body.contains("id=\"sop-check-ok\""),
+            "{kind}: preview shown"
+        );
+        let (status, location, _) = submit(
+            &app,
+            &sysadmin,
+            "/sop/05-humpro/ubah",
+            &[("source", valid.as_str()), ("aksi", "simpan")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{kind}");
+        assert_eq!(location, "/sop/05-humpro?ok=1");
+
+        let anonymous = Client::new();
+        let (status, body) = page(&app, &anonymous, "/sop/05-humpro").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Versi 2, berlaku"), "{kind}: {body}");
+        let (status, body) = page(&app, &anonymous, "/sop/05-humpro?versi=1").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Anda melihat versi 1"), "{kind}");
+        app.stop().await;
+    }
+}
