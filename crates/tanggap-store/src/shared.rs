@@ -475,6 +475,80 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Builds the queries whose counts add up to the number of complaints
+        /// matching `f`, each still to be closed with `LIMIT n) AS capped`.
+        /// An agency (the scope's, or else the filter's) drives the count
+        /// from the agency index, so that counting stops after the cap
+        /// instead of first collecting every complaint of the agency.
+        fn count_queries(f: &ComplaintFilter) -> Vec<QueryBuilder<'_, $db>> {
+            let agency = match &f.scope {
+                Scope::Agency(agency) => Some(agency),
+                _ => f.agency.as_ref(),
+            };
+            let Some(agency) = agency else {
+                let mut all = QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM complaints c WHERE 1 = 1",
+                );
+                push_filters(&mut all, f, true);
+                return vec![all];
+            };
+            let mut rest = match &f.scope {
+                Scope::Agency(_) => ComplaintFilter {
+                    scope: Scope::All,
+                    ..f.clone()
+                },
+                _ => ComplaintFilter {
+                    agency: None,
+                    ..f.clone()
+                },
+            };
+            // The agency's own filter within its scope: every counted
+            // complaint is handled by the agency, none only recorded by it.
+            let only_handled = rest.agency.as_ref() == Some(agency);
+            if only_handled {
+                rest.agency = None;
+            }
+            // With no other condition, the agency index alone answers.
+            let unfiltered = matches!(rest.scope, Scope::All)
+                && rest.agency.is_none()
+                && rest.statuses.is_empty()
+                && rest.complaint_type.is_none()
+                && rest.channel.is_none()
+                && rest.due_before.is_none()
+                && rest.received_from.is_none()
+                && rest.received_until.is_none()
+                && rest.text.is_none();
+            let mut handled = QueryBuilder::<$db>::new(if unfiltered {
+                "SELECT COUNT(*) FROM (SELECT 1 FROM complaint_agencies ca WHERE ca.agency_code = "
+            } else {
+                "SELECT COUNT(*) FROM (SELECT 1 FROM complaint_agencies ca \
+                 CROSS JOIN complaints c WHERE c.id = ca.complaint_id AND ca.agency_code = "
+            });
+            handled.push_bind(agency.clone());
+            if !unfiltered {
+                push_filters(&mut handled, &rest, false);
+            }
+            let mut queries = vec![handled];
+            if matches!(f.scope, Scope::Agency(_)) && !only_handled {
+                // Complaints the agency recorded but does not handle.
+                let mut recorded = QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM complaints c \
+                     WHERE c.registered_by_agency = ",
+                );
+                recorded
+                    .push_bind(agency.clone())
+                    .push(
+                        " AND NOT EXISTS (SELECT 1 FROM complaint_agencies x \
+                         WHERE x.complaint_id = c.id AND x.agency_code = ",
+                    )
+                    .push_bind(agency.clone())
+                    .push(")");
+                push_filters(&mut recorded, &rest, false);
+                queries.push(recorded);
+            }
+            queries
+        }
+
         /// Adds the filter's conditions. `counting` picks the agency-scope
         /// form for a COUNT: IN over the agency index reads only the
         /// agency's rows, while a page query does better with EXISTS, which
@@ -1103,18 +1177,15 @@ macro_rules! impl_store {
             }
 
             async fn list_complaints(&self, filter: &ComplaintFilter) -> Result<ComplaintPage> {
-                let mut count = QueryBuilder::<$db>::new(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM complaints c WHERE 1 = 1",
-                );
-                push_filters(&mut count, filter, true);
-                count
-                    .push(" LIMIT ")
-                    .push_bind($crate::COUNT_CAP + 1)
-                    .push(") AS capped");
-                let matched: i64 = count
-                    .build_query_scalar()
-                    .fetch_one(&self.read)
-                    .await?;
+                let mut matched = 0;
+                for mut count in count_queries(filter) {
+                    count
+                        .push(" LIMIT ")
+                        .push_bind($crate::COUNT_CAP + 1)
+                        .push(") AS capped");
+                    let part: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                    matched += part;
+                }
                 let total_capped = matched > $crate::COUNT_CAP;
                 let total = matched.min($crate::COUNT_CAP);
 

@@ -328,6 +328,50 @@ async fn text_search_finds_substrings_and_follows_edits() {
 }
 
 #[tokio::test]
+async fn agency_scope_counts_recorded_and_handled_once() {
+    for_each_backend(|store| async move {
+        let mut recorded_elsewhere = complaint("Trotoar rusak di Jl. Pramuka");
+        recorded_elsewhere.registered_by_agency = Some("PUPR".into());
+        recorded_elsewhere.lead_agency = Some("DLH".into());
+        insert(&store, &recorded_elsewhere, None).await;
+        let mut recorded_and_handled = complaint("Jembatan kayu lapuk");
+        recorded_and_handled.registered_by_agency = Some("PUPR".into());
+        recorded_and_handled.lead_agency = Some("PUPR".into());
+        recorded_and_handled.supporting_agencies = vec!["DLH".into()];
+        insert(&store, &recorded_and_handled, None).await;
+        let mut handled = complaint("Saluran tersumbat");
+        handled.lead_agency = Some("PUPR".into());
+        handled.status = Status::Dispatched;
+        insert(&store, &handled, None).await;
+
+        let count = |scope: Scope, agency: Option<&'static str>, status: Option<Status>| {
+            let store = Arc::clone(&store);
+            async move {
+                let filter = ComplaintFilter {
+                    scope,
+                    agency: agency.map(str::to_owned),
+                    statuses: status.into_iter().collect(),
+                    limit: 10,
+                    ..ComplaintFilter::default()
+                };
+                let page = store.list_complaints(&filter).await.expect("list");
+                assert_eq!(page.items.len() as i64, page.total);
+                page.total
+            }
+        };
+        let pupr = || Scope::Agency("PUPR".into());
+        assert_eq!(count(pupr(), None, None).await, 3);
+        assert_eq!(count(Scope::Agency("DLH".into()), None, None).await, 2);
+        assert_eq!(count(pupr(), Some("DLH"), None).await, 2);
+        assert_eq!(count(pupr(), Some("PUPR"), None).await, 2);
+        assert_eq!(count(pupr(), None, Some(Status::Dispatched)).await, 1);
+        assert_eq!(count(Scope::All, Some("DLH"), None).await, 2);
+        assert_eq!(count(Scope::All, Some("DISHUB"), None).await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn audit_chain_is_append_only() {
     for_each_backend(|store| async move {
         for i in 0..3 {
