@@ -248,3 +248,54 @@ async fn sop_editor_points_at_fields() {
         app.stop().await;
     }
 }
+
+/// The rendered SOP 05 page against the regulation's table: four performer
+/// columns, six activities with their descriptions, 1 day each and 6 days
+/// in total.
+#[tokio::test]
+async fn sop05_page_matches_regulation() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let (status, body) = page(&app, &Client::new(), "/sop/05-humpro").await;
+        assert_eq!(status, StatusCode::OK);
+
+        let performers: Vec<&str> = body
+            .split("<th scope=\"col\" class=\"lane\">")
+            .skip(1)
+            .filter_map(|rest| rest.split('<').next())
+            .collect();
+        assert_eq!(
+            performers,
+            [
+                "Tim Pengaduan",
+                "Pimpinan SKPD/Instansi",
+                "Sekda",
+                "Komunitas dan Masyarakat Sipil"
+            ]
+        );
+        let flow = body
+            .split("<table class=\"sop-flow\">")
+            .nth(1)
+            .expect("flowchart table");
+        let rows: Vec<&str> = flow.split("<td class=\"num\">").skip(1).collect();
+        assert_eq!(rows.len(), 6, "six activities");
+        let descriptions = [
+            "Persiapan pelaksanaan pemantauan oleh Tim Pengelola Pengaduan",
+            "Kunjungan ke lokasi aduan dan SKPD/Instansi terlapor",
+            "Rapat koordinasi dengan SKPD/Instansi terlapor",
+            "Analisa laporan hasil rapat dan pemantauan",
+            "Rapat koordinasi bersama Komunitas LAPOR Baiman dan masyarakat sipil",
+            "Mengarsipkan Laporan periodik",
+        ];
+        for (i, (row, description)) in rows.iter().zip(descriptions).enumerate() {
+            assert!(row.starts_with(&format!("{}<", i + 1)), "row {}", i + 1);
+            assert!(row.contains(description), "row {}: {description}", i + 1);
+            assert!(row.contains("<td>1 hari</td>"), "row {}: 1 day", i + 1);
+        }
+        assert!(
+            body.contains("id=\"sop-total\">6 hari"),
+            "total of 6 working days"
+        );
+        app.stop().await;
+    }
+}
