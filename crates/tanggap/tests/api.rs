@@ -12,6 +12,7 @@ use tanggap_store::testing::{TestDatabase, backends};
 mod attachments;
 mod monev;
 mod open311;
+mod openapi;
 mod portal;
 mod process;
 mod report;
