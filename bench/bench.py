@@ -5,7 +5,10 @@ For each backend and data size it prepares a database with
 `tanggap demo generate` and starts `tanggap serve` on 127.0.0.1 at a free
 port. It measures start-up time, resident memory, the list and search
 endpoints and intake with wrk. Then it stops the server and measures the
-raw-insert baseline on the same database. The bare-HTTP baseline runs once per invocation. Every
+raw-insert baseline on the same database. The bare-HTTP baseline runs once per invocation. With
+--report it also times the quarterly report (figures, PDF, XLSX) on a
+database whose last quarter holds about a quarter of --report-complaints
+complaints. Every
 server it starts listens on 127.0.0.1 only and is stopped before it exits;
 every load run is bounded in time and in requests.
 
@@ -18,6 +21,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import subprocess
@@ -303,6 +307,43 @@ def measure_server(backend, size, url, state, args):
     return result
 
 
+def measure_report(backend, args):
+    """Times `tanggap report quarterly` for the figures (JSON), the PDF and
+    the XLSX of 2025 Q4 on a database with --report-complaints complaints
+    spread over 2025, so that the quarter holds about a quarter of them."""
+    size = args.report_complaints
+    url = database_url(backend, f"report_{size}", args.pg_url)
+    marker = WORK / f"{backend}-report-{size}.json"
+    if args.fresh or not marker.exists():
+        log(f"{backend} report: generating {size} complaints over 2025")
+        if backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{WORK / f'sqlite-report_{size}.db'}{suffix}").unlink(missing_ok=True)
+        else:
+            psql(args.pg_url, f"DROP DATABASE IF EXISTS tanggap_bench_report_{size} WITH (FORCE)")
+            psql(args.pg_url, f"CREATE DATABASE tanggap_bench_report_{size}")
+        tanggap(url, "seed")
+        tanggap(url, "demo", "generate", "--complaints", str(size), "--seed", "1", "--years", "1",
+                "--until", "2026-01-01")
+        marker.write_text(json.dumps({"complaints": size}) + "\n")
+    out = WORK / f"report-{backend}"
+    runs = []
+    for fmt in ("json", "pdf", "xlsx"):
+        log(f"{backend} report: {fmt}")
+        started = time.monotonic()
+        tanggap(url, "report", "quarterly", "--year", "2025", "--quarter", "4", "--format", fmt,
+                "--out", str(out))
+        seconds = time.monotonic() - started
+        # ru_maxrss of the children is the peak of the largest child so far (kB on Linux).
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        path = out / f"laporan-triwulan-2025-q4.{fmt}"
+        runs.append({"format": fmt, "seconds": round(seconds, 2), "bytes": path.stat().st_size,
+                     "peak_rss_kb_so_far": peak_kb})
+    figures = json.loads((out / "laporan-triwulan-2025-q4.json").read_text())
+    return {"backend": backend, "complaints": size, "received_in_quarter": figures["current"]["received"],
+            "runs": runs}
+
+
 def measure_http_baseline(args):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -339,7 +380,16 @@ def main():
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server on which the harness creates its tanggap_bench_<size> databases")
+    parser.add_argument("--report", action="store_true",
+                        help="also time the quarterly report's figures, PDF and XLSX")
+    parser.add_argument("--report-complaints", type=int, default=1_000_000,
+                        help="complaints generated over 2025 for --report; 1,000,000 gives about "
+                             "250,000 in the fourth quarter")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run only the quarterly report measurement")
     args = parser.parse_args()
+    if args.report_only:
+        args.report = True
     mode = "quick" if args.quick else "full"
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
         [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
@@ -362,15 +412,19 @@ def main():
         version = subprocess.run(["psql", args.pg_url, "-At", "-c", "SHOW server_version"],
                                  capture_output=True, text=True, check=True)
         report["machine"]["postgresql"] = version.stdout.strip()
-    log("bare HTTP baseline")
-    report["http_baseline"] = measure_http_baseline(args)
+    out = RESULTS / f"{mode}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     report["runs"] = []
-    for backend in backends:
-        for size in sizes:
-            url, state = prepare(backend, size, args)
-            report["runs"].append(measure_server(backend, size, url, state, args))
-            out = RESULTS / f"{mode}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-            out.write_text(json.dumps(report, indent=2) + "\n")
+    if not args.report_only:
+        log("bare HTTP baseline")
+        report["http_baseline"] = measure_http_baseline(args)
+        for backend in backends:
+            for size in sizes:
+                url, state = prepare(backend, size, args)
+                report["runs"].append(measure_server(backend, size, url, state, args))
+                out.write_text(json.dumps(report, indent=2) + "\n")
+    if args.report:
+        report["report_runs"] = [measure_report(backend, args) for backend in backends]
+        out.write_text(json.dumps(report, indent=2) + "\n")
     log(f"results written to {out}")
 
 

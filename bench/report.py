@@ -90,7 +90,7 @@ def ratio(value, base):
 
 
 def tables(report):
-    http = report["http_baseline"]
+    http = report.get("http_baseline", [])
     lines = []
     lines.append("| Backend | Complaints | Operation | Conn. | Req/s | p50 ms | p95 ms | p99 ms | Non-2xx | Baseline | Ratio |")
     lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
@@ -133,6 +133,15 @@ def tables(report):
         if "connections" in op:
             lines.append(f"| {op['operation'].upper()} | {op['connections']} | {op['requests_per_second']:,.0f} | "
                          f"{op['p50_ms']:.3f} | {op['p95_ms']:.3f} | {op['p99_ms']:.3f} |")
+    if report.get("report_runs"):
+        lines.append("")
+        lines.append("| Quarterly report | Complaints | In the quarter | Format | Seconds | File KB | Peak RSS MB so far |")
+        lines.append("|---|---:|---:|---|---:|---:|---:|")
+        for run in report["report_runs"]:
+            for r in run["runs"]:
+                lines.append(f"| {run['backend']} | {run['complaints']:,} | {run['received_in_quarter']:,} | "
+                             f"{r['format']} | {r['seconds']:.2f} | {r['bytes'] / 1024:.0f} | "
+                             f"{r['peak_rss_kb_so_far'] / 1024:.0f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Runs the Tanggap benchmarks: bench/run.sh [--quick] [--backend sqlite|postgres|both] [--fresh]
+# (add --report or --report-only to time the quarterly report documents)
 # Builds the release binaries, installs wrk from Debian when it is missing,
 # then runs bench/bench.py (options: bench/bench.py --help) and
 # bench/report.py on the results.

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod complaint;
 pub mod lifecycle;
 pub mod monev;
+pub mod report_workflow;
 pub mod role;
 pub mod sop;
 pub mod standards;

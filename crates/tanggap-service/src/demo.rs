@@ -46,6 +46,12 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
         Role::AgencyHead,
         Some("PUPR"),
     ),
+    (
+        "kepala.humpro",
+        "Kepala Bagian Humas dan Protokol",
+        Role::AgencyHead,
+        Some("HUMPRO"),
+    ),
     ("sekda", "Sekretaris Daerah", Role::CitySecretary, None),
     ("tim.pengaduan", "Tim Pengaduan", Role::ComplaintTeam, None),
     ("inspektorat", "Inspektorat", Role::Inspectorate, None),

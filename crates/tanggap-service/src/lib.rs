@@ -26,6 +26,7 @@ pub mod open311;
 pub mod portal;
 pub mod reference;
 pub mod report;
+pub mod report_versions;
 pub mod sops;
 pub mod transparency;
 

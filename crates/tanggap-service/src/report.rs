@@ -13,12 +13,16 @@
 //! A complaint's state at an instant comes from replaying its events up to
 //! that instant, so a later change never alters the report of a past period.
 
+mod overdue;
+
+pub use overdue::OverdueComplaint;
+
 use crate::complaints::scope_for;
 use crate::error::ServiceError;
 use crate::{Principal, Services};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use tanggap_core::lifecycle::Action;
 use tanggap_core::{Complaint, ComplaintType, Status, TimeStandards, WorkingCalendar};
@@ -33,7 +37,7 @@ pub type Tally = BTreeMap<String, u64>;
 
 /// A reporting period: the local dates `[from, to)` in the installation's
 /// time zone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     /// First day of the period.
     pub from: Date,
@@ -90,7 +94,7 @@ impl Period {
 }
 
 /// A share: how many of the counted complaints met the standard.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ratio {
     pub met: u64,
     pub counted: u64,
@@ -109,7 +113,7 @@ impl Ratio {
 }
 
 /// Distribution of a duration in working days.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Durations {
     pub count: u64,
     /// The middle value; the mean of the two middle values for an even count.
@@ -141,7 +145,7 @@ impl Durations {
 }
 
 /// The three time-standard shares for one agency.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeliness {
     pub verified: Ratio,
     pub followed_up: Ratio,
@@ -149,7 +153,7 @@ pub struct Timeliness {
 }
 
 /// Reporters' replies to the final response.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SatisfactionFigures {
     /// Replies recorded in the period (accepted or rejected).
     pub replies: u64,
@@ -162,7 +166,7 @@ pub struct SatisfactionFigures {
 }
 
 /// The same category reported 3 or more times at the same kelurahan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecurringProblem {
     pub category: String,
     pub kelurahan: String,
@@ -175,7 +179,7 @@ pub const RECURRING_MIN: u64 = 3;
 
 /// The figures of one period. No field contains personal data, only codes,
 /// category names and counts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub period: Option<Period>,
     /// Cohort size: complaints whose arrival time (`received_at`) falls in the period.
@@ -249,7 +253,7 @@ pub struct Figures {
 }
 
 /// The counts compared between periods.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Headline {
     pub received: i64,
     pub resolved_at_end: i64,
@@ -415,7 +419,7 @@ fn optional<T: ToString>(value: Option<T>) -> String {
 
 /// A quarter's figures with those of the previous quarter and of the same
 /// quarter a year earlier.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuarterlyReport {
     pub year: i16,
     pub quarter: u8,

@@ -17,6 +17,7 @@ mod migrate;
 pub mod monev;
 pub mod postgres;
 pub mod public;
+pub mod report_versions;
 mod shared;
 pub mod sqlite;
 pub mod testing;
@@ -25,6 +26,7 @@ pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
 pub use monev::MonevStore;
 pub use public::{Open311Key, PublicFilter, PublicStore};
+pub use report_versions::ReportVersionStore;
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -272,7 +274,9 @@ pub struct JobCounts {
 
 /// The repository interface.
 #[async_trait]
-pub trait Store: AttachmentStore + MonevStore + PublicStore + Send + Sync + 'static {
+pub trait Store:
+    AttachmentStore + MonevStore + PublicStore + ReportVersionStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
     async fn migrate(&self) -> Result<()>;

@@ -32,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0006_open311.sql"),
     },
     Migration {
+        version: 7,
+        sql: include_str!("../migrations/postgres/0007_report_versions.sql"),
+    },
+    Migration {
         version: 9,
         sql: include_str!("../migrations/postgres/0009_monev.sql"),
     },
@@ -86,3 +90,4 @@ crate::shared::impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "postgres")
 crate::public::impl_public_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 crate::attachments::impl_attachment_store!(PgStore, sqlx::postgres::PgRow);
 crate::monev::impl_monev_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+crate::report_versions::impl_report_version_store!(PgStore, sqlx::postgres::PgRow);

@@ -34,6 +34,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0006_open311.sql"),
     },
     Migration {
+        version: 7,
+        sql: include_str!("../migrations/sqlite/0007_report_versions.sql"),
+    },
+    Migration {
         version: 9,
         sql: include_str!("../migrations/sqlite/0009_monev.sql"),
     },
@@ -90,3 +94,4 @@ crate::shared::impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "sqlite
 crate::public::impl_public_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 crate::attachments::impl_attachment_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::monev::impl_monev_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+crate::report_versions::impl_report_version_store!(SqliteStore, sqlx::sqlite::SqliteRow);

@@ -113,6 +113,8 @@ impl Lang {
             "requirement",
             "date",
             "from",
+            "period",
+            "version",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
@@ -163,6 +165,7 @@ mod tests {
             keys(include_str!("../locales/id/monev.ftl")),
             keys(include_str!("../locales/id/open311.ftl")),
             keys(include_str!("../locales/id/transparency.ftl")),
+            keys(include_str!("../locales/id/report-docs.ftl")),
         ]
         .concat();
         let en = [
@@ -174,6 +177,7 @@ mod tests {
             keys(include_str!("../locales/en/monev.ftl")),
             keys(include_str!("../locales/en/open311.ftl")),
             keys(include_str!("../locales/en/transparency.ftl")),
+            keys(include_str!("../locales/en/report-docs.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

@@ -11,6 +11,7 @@ mod auth;
 mod error;
 pub mod i18n;
 mod open311;
+pub mod report_document;
 mod ui;
 
 pub use api::ApiDoc;

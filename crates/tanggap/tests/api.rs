@@ -16,6 +16,7 @@ mod openapi;
 mod portal;
 mod process;
 mod report;
+mod reportdocs;
 
 const PASSWORD: &str = "kata-sandi-uji-123";
 

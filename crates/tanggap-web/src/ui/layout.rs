@@ -94,6 +94,9 @@ impl Layout {
         ) {
             items.push(("/monev", "nav-monev"));
         }
+        if tanggap_service::report_versions::may_read_versions(user) {
+            items.push(("/laporan/versi", "nav-report-docs"));
+        }
         items.push(("/sop", "nav-sop"));
         if user.role == Role::SystemAdmin {
             items.push(("/admin", "nav-admin"));
@@ -110,7 +113,8 @@ impl Layout {
                     || (href != "/beranda"
                         && href != "/pengaduan/baru"
                         && self.path.starts_with(href)
-                        && !self.path.starts_with("/pengaduan/baru")),
+                        && !self.path.starts_with("/pengaduan/baru")
+                        && !(href == "/laporan" && self.path.starts_with("/laporan/versi"))),
             })
             .collect()
     }

@@ -33,6 +33,7 @@ mod open311_keys;
 pub(crate) mod portal;
 pub(crate) mod portal_map;
 mod report;
+mod report_versions;
 mod session;
 mod sop;
 pub(crate) mod transparency;
@@ -79,6 +80,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/laporan", get(report::page))
         .route("/laporan/data.csv", get(report::csv))
         .route("/laporan/data.json", get(report::json))
+        .route(
+            "/laporan/versi",
+            get(report_versions::list).post(report_versions::generate),
+        )
+        .route("/laporan/versi/{id}", get(report_versions::show))
+        .route("/laporan/versi/{id}/{step}", post(report_versions::act))
+        .route(
+            "/laporan/versi/{id}/berkas/{format}",
+            get(report_versions::download),
+        )
+        .route("/publikasi/laporan", get(report_versions::public_list))
+        .route("/publikasi/laporan/{id}", get(report_versions::public_pdf))
         .route("/sop", get(sop::index))
         .route("/sop/{name}", get(sop::show))
         .route("/sop/{name}/ubah", get(sop::edit_page).post(sop::edit))

@@ -54,8 +54,8 @@ fn principal(role: Role, agency: Option<&str>) -> Principal {
     }
 }
 
-struct Fixture {
-    services: Services,
+pub(crate) struct Fixture {
+    pub(crate) services: Services,
     admin: Actor,
 }
 
@@ -155,7 +155,7 @@ impl Fixture {
 }
 
 /// Builds the dataset. Letters name the complaints in the expectations.
-async fn build(services: Services) -> Fixture {
+pub(crate) async fn build(services: Services) -> Fixture {
     let f = Fixture {
         services,
         admin: staff(Role::CentralAdmin, None),
