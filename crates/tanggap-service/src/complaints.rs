@@ -244,7 +244,7 @@ impl Services {
         }
     }
 
-    fn check_intake_references(&self, intake: &Intake) -> Result<(), ServiceError> {
+    pub(crate) fn check_intake_references(&self, intake: &Intake) -> Result<(), ServiceError> {
         let reference = self.reference_cache();
         let mut errors = Vec::new();
         if let Some(category) = &intake.category {

@@ -200,6 +200,7 @@ impl Services {
         };
         let result = match job.kind.as_str() {
             LIFECYCLE_SWEEP => self.run_lifecycle_sweep(at).await.map(|_| ()),
+            crate::lapor::sync::LAPOR_SYNC => self.run_lapor_sync().await.map(|_| ()),
             other => Err(ServiceError::Internal(format!(
                 "unknown job kind {other:?}"
             ))),
@@ -237,10 +238,12 @@ impl Services {
         &self,
         worker: String,
         sweep_interval: Duration,
+        lapor_interval: Duration,
         mut shutdown: watch::Receiver<bool>,
     ) {
         tracing::info!(worker = %worker, "background worker started");
         let mut last_schedule: Option<Timestamp> = None;
+        let mut last_lapor_schedule: Option<Timestamp> = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -254,6 +257,17 @@ impl Services {
                 match self.schedule_sweep(at, sweep_interval).await {
                     Ok(_) => last_schedule = Some(at),
                     Err(e) => tracing::error!(error = %e, "scheduling the lifecycle sweep failed"),
+                }
+            }
+            let lapor_due = self.lapor_enabled()
+                && last_lapor_schedule.is_none_or(|last| {
+                    at.duration_since(last)
+                        >= SignedDuration::try_from(lapor_interval).unwrap_or_default()
+                });
+            if lapor_due {
+                match self.schedule_lapor_sync(at, lapor_interval).await {
+                    Ok(_) => last_lapor_schedule = Some(at),
+                    Err(e) => tracing::error!(error = %e, "scheduling the LAPOR! sync failed"),
                 }
             }
             let ran = match self.run_next_job(&worker).await {

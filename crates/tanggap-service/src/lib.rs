@@ -21,6 +21,7 @@ pub mod error;
 pub mod generate;
 pub mod import;
 pub mod jobs;
+pub mod lapor;
 pub mod monev;
 pub mod open311;
 pub mod portal;
@@ -28,6 +29,7 @@ pub mod reference;
 pub mod report;
 pub mod report_versions;
 pub mod sops;
+pub mod spreadsheet;
 pub mod transparency;
 
 pub use auth::Principal;
@@ -79,6 +81,8 @@ pub struct Services {
     pub(crate) standards: Arc<RwLock<Arc<TimeStandards>>>,
     /// Dashboards computed recently, per scope.
     pub(crate) dashboards: dashboard::DashboardCache,
+    /// The LAPOR! connector; `None` turns the synchronisation off.
+    pub(crate) lapor: Arc<RwLock<Option<lapor::sync::LaporSetup>>>,
 }
 
 impl Services {
@@ -93,6 +97,7 @@ impl Services {
             reference: Arc::new(RwLock::new(Arc::new(reference::ReferenceCache::default()))),
             standards: Arc::new(RwLock::new(Arc::new(config.standards.clone()))),
             dashboards: dashboard::DashboardCache::default(),
+            lapor: Arc::new(RwLock::new(None)),
         };
         services.reload_reference().await?;
         Ok(services)

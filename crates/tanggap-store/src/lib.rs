@@ -13,6 +13,7 @@ use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status}
 
 pub mod attachments;
 mod bulk;
+pub mod lapor;
 mod migrate;
 pub mod monev;
 pub mod postgres;
@@ -24,6 +25,7 @@ pub mod testing;
 
 pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
+pub use lapor::{LaporLink, LaporStore, LinkOutcome, NewOutboxItem, OutboxCounts, OutboxItem};
 pub use monev::MonevStore;
 pub use public::{Open311Key, PublicFilter, PublicStore};
 pub use report_versions::ReportVersionStore;
@@ -275,7 +277,7 @@ pub struct JobCounts {
 /// The repository interface.
 #[async_trait]
 pub trait Store:
-    AttachmentStore + MonevStore + PublicStore + ReportVersionStore + Send + Sync + 'static
+    AttachmentStore + LaporStore + MonevStore + PublicStore + ReportVersionStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;

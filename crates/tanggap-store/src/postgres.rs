@@ -36,6 +36,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0007_report_versions.sql"),
     },
     Migration {
+        version: 8,
+        sql: include_str!("../migrations/postgres/0008_lapor.sql"),
+    },
+    Migration {
         version: 9,
         sql: include_str!("../migrations/postgres/0009_monev.sql"),
     },
@@ -91,3 +95,4 @@ crate::public::impl_public_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 crate::attachments::impl_attachment_store!(PgStore, sqlx::postgres::PgRow);
 crate::monev::impl_monev_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 crate::report_versions::impl_report_version_store!(PgStore, sqlx::postgres::PgRow);
+crate::lapor::impl_lapor_store!(PgStore, sqlx::postgres::PgRow);

@@ -38,6 +38,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0007_report_versions.sql"),
     },
     Migration {
+        version: 8,
+        sql: include_str!("../migrations/sqlite/0008_lapor.sql"),
+    },
+    Migration {
         version: 9,
         sql: include_str!("../migrations/sqlite/0009_monev.sql"),
     },
@@ -95,3 +99,4 @@ crate::public::impl_public_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 crate::attachments::impl_attachment_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::monev::impl_monev_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 crate::report_versions::impl_report_version_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::lapor::impl_lapor_store!(SqliteStore, sqlx::sqlite::SqliteRow);

@@ -48,6 +48,29 @@ enum Command {
         /// Migrates, seeds, creates demo users and imports the sample complaints with a replayed history.
         #[arg(long)]
         demo: bool,
+        /// Starts the LAPOR! simulator on a free 127.0.0.1 port and
+        /// synchronises with it, unless a LAPOR! endpoint is configured.
+        #[arg(long)]
+        lapor_simulator: bool,
+    },
+    /// Runs the LAPOR! SIMULATOR: a local stand-in for the national
+    /// integration API, for demos and tests (see docs/lapor.md).
+    LaporSimulator {
+        /// Port to listen on, on 127.0.0.1.
+        #[arg(long, default_value_t = 8091)]
+        port: u16,
+        /// Seed of the choice of sample reports.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Bearer token that clients must send.
+        #[arg(long, env = "TANGGAP_LAPOR_TOKEN", default_value = "simulator-token")]
+        token: String,
+        /// Reports made at start.
+        #[arg(long, default_value_t = 5)]
+        initial: usize,
+        /// Seconds between two new reports; 0 makes none after the start.
+        #[arg(long, default_value_t = 60)]
+        generate_every: u64,
     },
     /// Applies database migrations.
     Migrate,
@@ -161,6 +184,33 @@ enum Open311KeyCommand {
 enum ImportCommand {
     /// Imports complaints from JSON Lines in the sample format; re-importing changes nothing.
     Jsonl { file: PathBuf },
+    /// Imports complaints from an XLSX spreadsheet (first sheet); rows with
+    /// errors are listed and left out; re-importing changes nothing.
+    Xlsx(SheetArgs),
+    /// Imports complaints from a CSV file (comma or semicolon separated).
+    Csv(SheetArgs),
+}
+
+#[derive(clap::Args)]
+struct SheetArgs {
+    file: PathBuf,
+    /// Name of the source, e.g. lapor-dashboard; its column mapping is
+    /// remembered and used when --mapping is not given.
+    #[arg(long)]
+    source: Option<String>,
+    /// Column mapping as field=Header pairs separated by commas, e.g.
+    /// "body=Uraian Masalah,received_at=Tgl". Fields: tracking_id,
+    /// received_at, title, body, reporter_name, phone, email,
+    /// classification, category, subcategory, address, kelurahan,
+    /// anonymous, confidential, channel.
+    #[arg(long)]
+    mapping: Option<String>,
+    /// Checks every row and lists the errors without importing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Channel of rows without a tracking ID or channel column (default lapor).
+    #[arg(long)]
+    channel: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -187,6 +237,8 @@ struct FileConfig {
     map_tile_url: Option<String>,
     /// The public portal's retention period and rate limits.
     portal: Option<tanggap_service::portal::PortalConfig>,
+    /// The SP4N-LAPOR! integration endpoint; unset turns the sync off.
+    lapor: Option<tanggap_service::lapor::client::LaporConfig>,
 }
 
 struct Settings {
@@ -195,6 +247,7 @@ struct Settings {
     sweep_interval: Duration,
     secure_cookies: Option<bool>,
     map_tile_url: Option<String>,
+    lapor: Option<tanggap_service::lapor::client::LaporConfig>,
     service: ServiceConfig,
 }
 
@@ -240,6 +293,16 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
         sweep_interval: Duration::from_secs(file.sweep_interval_seconds.unwrap_or(60).max(1)),
         secure_cookies: file.secure_cookies,
         map_tile_url: file.map_tile_url.filter(|url| !url.trim().is_empty()),
+        lapor: match std::env::var("TANGGAP_LAPOR_BASE_URL") {
+            Ok(url) if !url.trim().is_empty() => Some(match file.lapor {
+                Some(lapor) => tanggap_service::lapor::client::LaporConfig {
+                    base_url: url,
+                    ..lapor
+                },
+                None => tanggap_service::lapor::client::LaporConfig::new(url),
+            }),
+            _ => file.lapor,
+        },
         service,
     })
 }
@@ -306,7 +369,18 @@ async fn main() -> anyhow::Result<()> {
     init_logging();
     let settings = load_settings(&cli)?;
     match cli.command {
-        Command::Serve { bind, demo } => serve(settings, bind, demo).await,
+        Command::Serve {
+            bind,
+            demo,
+            lapor_simulator,
+        } => serve(settings, bind, demo, lapor_simulator).await,
+        Command::LaporSimulator {
+            port,
+            seed,
+            token,
+            initial,
+            generate_every,
+        } => run_lapor_simulator(port, seed, token, initial, generate_every).await,
         Command::Migrate => {
             let services = open(&settings).await?;
             println!("Database migrated ({}).", services.store_kind());
@@ -354,6 +428,12 @@ async fn main() -> anyhow::Result<()> {
             services.close().await;
             Ok(())
         }
+        Command::Import {
+            command: ImportCommand::Xlsx(args),
+        } => import_sheet(settings, args, tanggap_service::spreadsheet::Format::Xlsx).await,
+        Command::Import {
+            command: ImportCommand::Csv(args),
+        } => import_sheet(settings, args, tanggap_service::spreadsheet::Format::Csv).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(settings).await,
@@ -374,6 +454,110 @@ async fn main() -> anyhow::Result<()> {
             result
         }
     }
+}
+
+async fn import_sheet(
+    settings: Settings,
+    args: SheetArgs,
+    format: tanggap_service::spreadsheet::Format,
+) -> anyhow::Result<()> {
+    use tanggap_core::lifecycle::{Actor, ActorKind};
+    use tanggap_service::spreadsheet::import::SpreadsheetOptions;
+    use tanggap_service::spreadsheet::{self, Table};
+
+    let content = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mapping = args
+        .mapping
+        .as_deref()
+        .map(spreadsheet::parse_mapping)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let default_channel = match args.channel.as_deref() {
+        None => None,
+        Some(code) => Some(
+            tanggap_service::import::parse_channel(code)
+                .with_context(|| format!("unknown channel {code:?}"))?,
+        ),
+    };
+    // Read once here for a detailed message; the import reads it again.
+    let table = Table::read(&content, format)
+        .with_context(|| format!("cannot import {}", args.file.display()))?;
+
+    let services = open(&settings).await?;
+    let options = SpreadsheetOptions {
+        source: args.source,
+        mapping,
+        dry_run: args.dry_run,
+        default_channel,
+    };
+    let remembered = match &options.source {
+        Some(source) if options.mapping.is_none() => services.remembered_mapping(source).await?,
+        _ => None,
+    };
+    if let Err(e) = table.layout(
+        options
+            .mapping
+            .as_ref()
+            .or(remembered.as_ref())
+            .unwrap_or(&Default::default()),
+    ) {
+        services.close().await;
+        bail!(
+            "cannot import {}: {e}; name the columns with --mapping",
+            args.file.display()
+        );
+    }
+
+    let admin = Actor {
+        kind: ActorKind::Staff {
+            role: Role::CentralAdmin,
+            agency: None,
+        },
+        user_id: None,
+        label: "import".into(),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} rows")?
+            .progress_chars("=> "),
+    );
+    let result = services
+        .import_spreadsheet_as(&admin, &content, format, &options, |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await;
+    bar.finish_and_clear();
+    services.close().await;
+    let report = result?;
+
+    let columns: Vec<String> = report
+        .columns
+        .iter()
+        .map(|(field, header)| format!("{field}={header}"))
+        .collect();
+    println!("Header row {}: {}.", report.header_row, columns.join(", "));
+    if options.dry_run {
+        println!(
+            "Dry run: {} rows, {} valid, {} with errors; nothing was imported.",
+            report.rows,
+            report.valid,
+            report.rejected.len()
+        );
+    } else {
+        println!(
+            "Imported {}, already present {}, rejected {} (of {} rows).",
+            report.imported,
+            report.unchanged,
+            report.rejected.len(),
+            report.rows
+        );
+    }
+    for error in &report.rejected {
+        println!("  row {}: {}", error.row, error.reason);
+    }
+    Ok(())
 }
 
 async fn demo_generate(
@@ -575,7 +759,97 @@ async fn audit_verify(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(settings: Settings, bind: Option<SocketAddr>, demo: bool) -> anyhow::Result<()> {
+async fn run_lapor_simulator(
+    port: u16,
+    seed: u64,
+    token: String,
+    initial: usize,
+    generate_every: u64,
+) -> anyhow::Result<()> {
+    let simulator = lapor_simulator::Simulator::new(
+        SAMPLE_COMPLAINTS,
+        lapor_simulator::Options {
+            token,
+            seed,
+            ..lapor_simulator::Options::default()
+        },
+    );
+    simulator.generate(initial);
+    let handle = simulator
+        .start(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    println!(
+        "LAPOR! SIMULATOR (not the real LAPOR!) at {}; control routes under http://{}/simulator",
+        handle.base_url(),
+        handle.address
+    );
+    let generator = (generate_every > 0).then(|| {
+        tokio::spawn(lapor_simulator::generate_every(
+            handle.simulator.clone(),
+            Duration::from_secs(generate_every),
+        ))
+    });
+    shutdown_signal().await;
+    if let Some(generator) = generator {
+        generator.abort();
+    }
+    handle.stop();
+    Ok(())
+}
+
+/// Connects the LAPOR! synchronisation: to the configured endpoint, or to
+/// an in-process simulator when `simulator` is set and none is configured.
+/// Returns the sync interval and the simulator's handle.
+async fn connect_lapor(
+    settings: &Settings,
+    services: &Services,
+    simulator: bool,
+) -> anyhow::Result<(Duration, Option<lapor_simulator::Handle>)> {
+    use tanggap_service::lapor::client::{HttpConnector, LaporConfig};
+    if let Some(config) = &settings.lapor {
+        let connector = HttpConnector::from_env(config)?;
+        services.set_lapor_connector(std::sync::Arc::new(connector), config.page_size);
+        tracing::info!(base_url = %config.base_url, "LAPOR! synchronisation on");
+        return Ok((
+            Duration::from_secs(config.sync_interval_seconds.max(1)),
+            None,
+        ));
+    }
+    if !simulator {
+        return Ok((Duration::from_secs(60), None));
+    }
+    let token = std::env::var("TANGGAP_LAPOR_TOKEN").unwrap_or_else(|_| "simulator-token".into());
+    let sim = lapor_simulator::Simulator::new(
+        SAMPLE_COMPLAINTS,
+        lapor_simulator::Options {
+            token: token.clone(),
+            ..lapor_simulator::Options::default()
+        },
+    );
+    sim.generate(5);
+    let handle = sim.start(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    tokio::spawn(lapor_simulator::generate_every(
+        handle.simulator.clone(),
+        Duration::from_secs(120),
+    ));
+    let config = LaporConfig::new(handle.base_url());
+    let connector = HttpConnector::new(&config, token)?;
+    services.set_lapor_connector(std::sync::Arc::new(connector), config.page_size);
+    println!(
+        "LAPOR! SIMULATOR (not the real LAPOR!) at {}; it makes a new report every 2 minutes, \
+         synchronised every 15 s.",
+        handle.base_url()
+    );
+    Ok((Duration::from_secs(15), Some(handle)))
+}
+
+async fn serve(
+    settings: Settings,
+    bind: Option<SocketAddr>,
+    demo: bool,
+    lapor_simulator: bool,
+) -> anyhow::Result<()> {
     let bind = bind.unwrap_or(settings.bind);
     let services = open(&settings).await?;
     if demo {
@@ -606,13 +880,14 @@ async fn serve(settings: Settings, bind: Option<SocketAddr>, demo: bool) -> anyh
         .with_context(|| format!("cannot listen on {bind}"))?;
     let address = listener.local_addr()?;
 
+    let (lapor_interval, simulator) = connect_lapor(&settings, &services, lapor_simulator).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = {
         let services = services.clone();
         let name = format!("{}-{}", hostname(), std::process::id());
         tokio::spawn(async move {
             services
-                .run_workers(name, settings.sweep_interval, stop_rx)
+                .run_workers(name, settings.sweep_interval, lapor_interval, stop_rx)
                 .await
         })
     };
@@ -652,6 +927,9 @@ async fn serve(settings: Settings, bind: Option<SocketAddr>, demo: bool) -> anyh
     .await?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    if let Some(simulator) = simulator {
+        simulator.stop();
+    }
     services.close().await;
     tracing::info!("server stopped");
     Ok(())

@@ -10,6 +10,7 @@ use tanggap_service::{ServiceConfig, Services};
 use tanggap_store::testing::{TestDatabase, backends};
 
 mod attachments;
+mod lapor;
 mod monev;
 mod open311;
 mod openapi;
