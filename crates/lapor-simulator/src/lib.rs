@@ -1,5 +1,5 @@
 //! A local SIMULATOR of the SP4N-LAPOR! integration API, as Tanggap assumes
-//! it (docs/lapor.md describes the contract). It is not LAPOR!: it holds
+//! it (docs/lapor.md describes the contract). It is not LAPOR!: it keeps
 //! reports in memory, makes new ones from a sample corpus, records the
 //! updates a client pushes, and injects faults on request. The tests and
 //! the demo run it on 127.0.0.1.
@@ -46,11 +46,11 @@ const SAMPLE_PNG: &[u8] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
-    /// Answers 500 Internal Server Error.
+    /// Responds 500 Internal Server Error.
     Http500,
-    /// Answers 429 Too Many Requests with `Retry-After: 1`.
+    /// Responds 429 Too Many Requests with `Retry-After: 1`.
     RateLimit,
-    /// Waits [`Options::timeout_delay`] before answering normally.
+    /// Waits [`Options::timeout_delay`] before responding normally.
     Timeout,
     /// Returns every report of a pulled page twice.
     Duplicate,
@@ -167,7 +167,7 @@ struct SampleRecord {
 struct Inner {
     /// Every version of every report, oldest first, by tracking ID.
     versions: BTreeMap<String, Vec<Report>>,
-    /// Change log: position `i` holds the tracking ID changed at sequence `i + 1`.
+    /// Change log: position `i` contains the tracking ID changed at sequence `i + 1`.
     changes: Vec<String>,
     faults: VecDeque<Fault>,
     updates: Vec<PushedUpdate>,
@@ -192,7 +192,7 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// The base URL of the contract routes, e.g. `http://127.0.0.1:4000/api/v1`.
+    /// Returns the base URL of the contract routes, e.g. `http://127.0.0.1:4000/api/v1`.
     pub fn base_url(&self) -> String {
         format!("http://{}/api/v1", self.address)
     }

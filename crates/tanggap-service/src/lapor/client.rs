@@ -17,7 +17,7 @@ const RESPONSE_MAX_BYTES: usize = 16 * 1024 * 1024;
 pub struct LaporConfig {
     /// Base URL of the contract routes, e.g. `https://lapor.example/api/v1`.
     pub base_url: String,
-    /// Name of the environment variable that holds the bearer token; the
+    /// Name of the environment variable that contains the bearer token; the
     /// token itself never sits in the configuration file.
     #[serde(default = "default_token_env")]
     pub token_env: String,
@@ -149,7 +149,7 @@ impl HttpConnector {
             })
         } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             Err(LaporError::Config(format!(
-                "the token was refused ({message})"
+                "the token was rejected ({message}); check the token variable"
             )))
         } else {
             Err(LaporError::Rejected {

@@ -90,7 +90,7 @@ pub struct ReportPage {
     pub has_more: bool,
 }
 
-/// What a pushed update says.
+/// Kind of a pushed update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateKind {
@@ -127,17 +127,17 @@ pub struct PushAck {
 /// Failure of a connector call.
 #[derive(Debug, thiserror::Error)]
 pub enum LaporError {
-    /// Worth retrying: a timeout, a refused connection, a 5xx or 429
-    /// answer. `retry_after` is the server's requested wait, if any.
+    /// Worth retrying: a timeout, a refused connection, or a 5xx or 429
+    /// response. `retry_after` is the server's requested wait, if any.
     #[error("LAPOR! is unavailable: {message}")]
     Transient {
         message: String,
         retry_after: Option<std::time::Duration>,
     },
-    /// The request was rejected and will be rejected again: a 4xx answer.
+    /// The request was rejected and will be rejected again: a 4xx response.
     #[error("LAPOR! rejected the request ({status}): {message}")]
     Rejected { status: u16, message: String },
-    /// The answer does not follow the contract.
+    /// The response does not follow the contract.
     #[error("invalid answer from LAPOR!: {0}")]
     InvalidResponse(String),
     /// Missing or wrong configuration (base URL, token).
@@ -222,7 +222,7 @@ impl RemoteStatus {
         Self::ALL.iter().copied().find(|s| s.code() == code)
     }
 
-    /// The LAPOR! status that shows a complaint's status here.
+    /// Maps a complaint's status to the LAPOR! status that shows it.
     pub fn of(status: Status) -> Self {
         match status {
             Status::Received => RemoteStatus::NotVerified,
@@ -356,7 +356,7 @@ impl RemoteReport {
     }
 }
 
-/// Parses a page of the pull route; the error says what is wrong.
+/// Parses a page of the pull route; the error names what is invalid.
 pub fn parse_page(body: &[u8]) -> Result<ReportPage, LaporError> {
     serde_json::from_slice(body).map_err(|e| LaporError::InvalidResponse(e.to_string()))
 }

@@ -38,19 +38,19 @@ const EVENT_BATCH: i64 = 500;
 /// Outbox items sent per run.
 const PUSHES_PER_RUN: i64 = 200;
 /// Event ids re-scanned below the push cursor on every run. On PostgreSQL
-/// an event id can become visible after a higher one (transactions commit
-/// out of id order); the outbox's unique event id makes the re-scan safe.
+/// an event id can become visible after a higher one, because transactions
+/// commit out of id order. The outbox's unique event id makes the re-scan safe.
 const PUSH_RESCAN_EVENTS: i64 = 1000;
 /// Attempts of one request within a run before the run gives up.
 const REQUEST_ATTEMPTS: u32 = 3;
-/// Longest wait between two attempts within a run; a longer `Retry-After`
+/// Maximum wait between two attempts within a run; a longer `Retry-After`
 /// ends the run, and the job queue retries it later.
 const IN_RUN_WAIT_MAX: Duration = Duration::from_secs(5);
 /// Idempotency records of LAPOR! reports belong to this pseudo user id,
 /// the same as the spreadsheet and JSON Lines imports.
 pub(crate) const LAPOR_KEY_USER_ID: i64 = 0;
 
-/// The idempotency claim that keys a LAPOR! report's complaint. The request
+/// Builds the idempotency claim that keys a LAPOR! report's complaint. The request
 /// hash depends only on the ID, so every path that brings the same report
 /// gets the complaint the first one created.
 pub(crate) fn lapor_claim(tracking_id: &str) -> IdempotencyClaim {

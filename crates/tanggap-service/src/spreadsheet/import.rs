@@ -20,10 +20,10 @@ use tanggap_store::{AuditDraft, IdempotencyClaim, micros};
 
 /// Prefix of the setting that remembers a source's column mapping.
 const MAPPING_SETTING: &str = "import.mapping.";
-/// Longest source name, in characters.
+/// Maximum length of a source name, in characters.
 const SOURCE_MAX: usize = 60;
 
-/// What to import and how.
+/// Options of a spreadsheet import.
 #[derive(Clone, Debug, Default)]
 pub struct SpreadsheetOptions {
     /// Name of the source (e.g. `lapor-dashboard`); its mapping is
@@ -344,7 +344,7 @@ impl Services {
                     })
                     .map(|(code, _)| code);
                 if found.is_none() {
-                    // Kept as text so that nothing the sheet said is lost.
+                    // Kept as address text so that no value of the sheet is lost.
                     address = Some(match address {
                         Some(a) => format!("{a}, {name}"),
                         None => name.to_owned(),

@@ -220,7 +220,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Why a file could not be read at all.
+/// Reason a file could not be read at all.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ReadError {
     #[error("the file is larger than {FILE_MAX_BYTES} bytes")]
@@ -324,7 +324,7 @@ fn read_xlsx(content: &[u8]) -> Result<Table, ReadError> {
         rows.push(cells);
     }
 
-    // Merged cells: only the top-left cell holds the value in the file.
+    // Merged cells: the file stores the value in the top-left cell only.
     for region in merged {
         let (top, left) = (region.start.0 as usize, region.start.1 as usize);
         let (bottom, right) = (region.end.0 as usize, region.end.1 as usize);
@@ -453,13 +453,14 @@ fn match_headers(
 }
 
 impl Layout {
-    /// The value of `field` in `row`, trimmed; `None` when unmapped or empty.
+    /// Returns the trimmed value of `field` in `row`, or `None` when the
+    /// field is unmapped or the cell empty.
     pub fn value<'a>(&self, row: &'a [String], field: Field) -> Option<&'a str> {
         let column = *self.columns.get(&field)?;
         row.get(column).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
-    /// The mapping that reproduces this layout, to remember for a source.
+    /// Builds the mapping that reproduces this layout, to remember for a source.
     pub fn mapping(&self) -> Mapping {
         self.columns
             .iter()
