@@ -166,6 +166,7 @@ mod tests {
             keys(include_str!("../locales/id/open311.ftl")),
             keys(include_str!("../locales/id/transparency.ftl")),
             keys(include_str!("../locales/id/report-docs.ftl")),
+            keys(include_str!("../locales/id/intake.ftl")),
         ]
         .concat();
         let en = [
@@ -178,6 +179,7 @@ mod tests {
             keys(include_str!("../locales/en/open311.ftl")),
             keys(include_str!("../locales/en/transparency.ftl")),
             keys(include_str!("../locales/en/report-docs.ftl")),
+            keys(include_str!("../locales/en/intake.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

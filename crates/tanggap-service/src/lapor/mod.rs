@@ -397,4 +397,26 @@ mod tests {
         let page = parse_page(br#"{"items": [], "next_cursor": "7", "has_more": false}"#);
         assert_eq!(page.map(|p| p.next_cursor).ok(), Some("7".to_owned()));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn page_parser_never_panics(body in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = parse_page(&body);
+        }
+
+        #[test]
+        fn report_check_never_panics(id in "\\PC{0,80}", body in "\\PC{0,20}", version in proptest::num::i64::ANY) {
+            let text = serde_json::json!({
+                "tracking_id": id, "version": version,
+                "created_at": "2025-07-14T05:53:00Z", "updated_at": "2025-07-14T05:53:00Z",
+                "classification": "pengaduan", "title": null, "body": body,
+                "category": null, "subcategory": null, "status": "terdisposisi",
+                "reporter_reply": null,
+            });
+            if let Ok(report) = serde_json::from_value::<RemoteReport>(text) {
+                let _ = report.check();
+                let _ = report.intake(|_, _| true);
+            }
+        }
+    }
 }

@@ -436,7 +436,18 @@ fn rejection(error: ServiceError) -> RowFailure {
     }
 }
 
+fn file_too_large() -> ServiceError {
+    ServiceError::Validation(vec![tanggap_core::validate::FieldError::with_limit(
+        "file",
+        "file_too_large",
+        super::FILE_MAX_BYTES / (1024 * 1024),
+    )])
+}
+
 fn read_error(error: ReadError) -> ServiceError {
+    if error == ReadError::TooLarge {
+        return file_too_large();
+    }
     ServiceError::field(
         "file",
         match error {
@@ -446,4 +457,63 @@ fn read_error(error: ReadError) -> ServiceError {
             ReadError::NoHeader => "no_header_row",
         },
     )
+}
+
+/// Folder under `upload_dir` of spreadsheets uploaded on the staff page,
+/// kept between the preview and the import.
+const STAGING_FOLDER: &str = "imports";
+
+impl Services {
+    /// Stores a spreadsheet uploaded on the staff page until it is
+    /// imported, and returns its id (the SHA-256 of the content). Only the
+    /// central admin imports.
+    pub async fn stage_spreadsheet(
+        &self,
+        principal: &Principal,
+        content: Vec<u8>,
+    ) -> Result<String, ServiceError> {
+        if principal.role != Role::CentralAdmin {
+            return Err(ServiceError::Forbidden);
+        }
+        if content.is_empty() {
+            return Err(ServiceError::field("file", "required"));
+        }
+        if content.len() > super::FILE_MAX_BYTES {
+            return Err(file_too_large());
+        }
+        let id = sha256_hex(&content);
+        let folder = self.config.upload_dir.join(STAGING_FOLDER);
+        let path = folder.join(&id);
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&folder)?;
+            std::fs::write(&path, &content)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("storing a spreadsheet failed: {e}")))?
+        .map_err(|e| {
+            ServiceError::Internal(format!(
+                "writing a spreadsheet under {} failed (check that upload_dir is writable): {e}",
+                self.config.upload_dir.display()
+            ))
+        })?;
+        Ok(id)
+    }
+
+    /// Reads a spreadsheet stored by [`Services::stage_spreadsheet`].
+    pub async fn staged_spreadsheet(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        if principal.role != Role::CentralAdmin {
+            return Err(ServiceError::Forbidden);
+        }
+        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ServiceError::NotFound { entity: "file" });
+        }
+        let path = self.config.upload_dir.join(STAGING_FOLDER).join(id);
+        tokio::fs::read(path)
+            .await
+            .map_err(|_| ServiceError::NotFound { entity: "file" })
+    }
 }

@@ -97,6 +97,9 @@ impl Layout {
         if tanggap_service::report_versions::may_read_versions(user) {
             items.push(("/laporan/versi", "nav-report-docs"));
         }
+        if user.role == Role::CentralAdmin {
+            items.push(("/impor", "nav-import"));
+        }
         items.push(("/sop", "nav-sop"));
         if user.role == Role::SystemAdmin {
             items.push(("/admin", "nav-admin"));

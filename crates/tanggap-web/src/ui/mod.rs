@@ -26,6 +26,7 @@ mod complaints;
 mod compliance;
 mod export;
 mod home;
+mod import;
 mod layout;
 pub(crate) mod map;
 mod monev;
@@ -118,6 +119,13 @@ pub(crate) fn routes() -> Router<AppState> {
                 .post(complaints::create)
                 .layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
         )
+        .route(
+            import::PATH,
+            get(import::page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(import::BODY_LIMIT)),
+        )
+        .route("/impor/proses", post(import::process))
         .route("/pengaduan/ekspor.csv", get(export::csv))
         .route(
             "/pengaduan/disposisi-massal",

@@ -1,6 +1,8 @@
 //! LAPOR! synchronisation against the LAPOR! simulator on 127.0.0.1, and
 //! the spreadsheet import.
 
+mod crash;
+
 use crate::{App, get, post};
 use lapor_simulator::{Fault, Handle, Options, Simulator};
 use reqwest::{Client, StatusCode};
@@ -507,6 +509,118 @@ async fn awkward_xlsx_and_csv_import_once() {
             .import_spreadsheet(&liaison, &xlsx, Format::Xlsx, &options, |_, _| {})
             .await;
         assert!(forbidden.is_err(), "{kind}");
+        app.stop().await;
+    }
+}
+
+/// Reads the value of the hidden field `name` from a page.
+fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn import_page_previews_then_imports() {
+    use reqwest::multipart::{Form, Part};
+
+    let xlsx = awkward_xlsx();
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let admin = app.login("admin").await;
+        let page = admin
+            .get(format!("{}/impor", app.base))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(page.status(), StatusCode::OK, "{kind}");
+        let page = page.text().await.expect("page text");
+        assert!(page.contains("id=\"import-upload\""), "{kind}");
+        let csrf = hidden(&page, "csrf");
+
+        // Upload: a preview with the detected mapping and the dry run.
+        let form = Form::new()
+            .text("csrf", csrf.clone())
+            .text("source", "rekap-lapor")
+            .part("berkas", Part::bytes(xlsx.clone()).file_name("rekap.xlsx"));
+        let response = admin
+            .post(format!("{}/impor", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        let preview = response.text().await.expect("preview");
+        assert!(
+            preview.contains("id=\"import-preview\""),
+            "{kind}: {preview}"
+        );
+        assert!(preview.contains("7 baris, 4 benar, 3 salah"), "{kind}");
+        assert!(
+            lapor_complaints(&app, &admin).await.is_empty(),
+            "{kind}: preview imports nothing"
+        );
+
+        // Import with the mapping the page proposed.
+        let file_id = hidden(&preview, "berkas");
+        let mut fields: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.clone()),
+            ("berkas".into(), file_id),
+            ("source".into(), "rekap-lapor".into()),
+            ("aksi".into(), "impor".into()),
+        ];
+        for (index, header) in ["No. Tracking", "Waktu", "Judul", "Isi", "Nama", "Telepon"]
+            .iter()
+            .enumerate()
+        {
+            fields.push((format!("header_{index}"), (*header).to_owned()));
+        }
+        for (field, index) in [
+            ("tracking_id", 0),
+            ("received_at", 1),
+            ("title", 2),
+            ("body", 3),
+        ] {
+            fields.push((format!("map_{field}"), index.to_string()));
+        }
+        let response = admin
+            .post(format!("{}/impor/proses", app.base))
+            .form(&fields)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        let result = response.text().await.expect("result");
+        assert!(result.contains("4 pengaduan baru"), "{kind}: {result}");
+        assert!(result.contains("id=\"import-rejected\""), "{kind}");
+        assert_eq!(lapor_complaints(&app, &admin).await.len(), 4, "{kind}");
+
+        // Bad input: an unreadable file is a form error, and a liaison
+        // admin may not open the page.
+        let form = Form::new().text("csrf", csrf.clone()).part(
+            "berkas",
+            Part::bytes(b"\x00\x01 bukan lembar kerja".to_vec()).file_name("x.csv"),
+        );
+        let response = admin
+            .post(format!("{}/impor", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("bad upload");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}"
+        );
+        let pupr = app.login("pupr").await;
+        let response = pupr
+            .get(format!("{}/impor", app.base))
+            .send()
+            .await
+            .expect("liaison page");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{kind}");
         app.stop().await;
     }
 }
