@@ -115,6 +115,13 @@ impl Lang {
             "from",
             "period",
             "version",
+            "number",
+            "header",
+            "rows",
+            "valid",
+            "rejected",
+            "imported",
+            "unchanged",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
