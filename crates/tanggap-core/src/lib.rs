@@ -16,6 +16,7 @@ pub mod role;
 pub mod sop;
 pub mod standards;
 pub mod totp;
+pub mod triage;
 pub mod validate;
 
 pub use calendar::WorkingCalendar;

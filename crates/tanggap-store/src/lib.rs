@@ -22,6 +22,7 @@ pub mod report_versions;
 mod shared;
 pub mod sqlite;
 pub mod testing;
+pub mod triage;
 
 pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
@@ -29,6 +30,7 @@ pub use lapor::{LaporLink, LaporStore, LinkOutcome, NewOutboxItem, OutboxCounts,
 pub use monev::MonevStore;
 pub use public::{Open311Key, PublicFilter, PublicStore};
 pub use report_versions::ReportVersionStore;
+pub use triage::TriageStore;
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -277,7 +279,7 @@ pub struct JobCounts {
 /// The repository interface.
 #[async_trait]
 pub trait Store:
-    AttachmentStore + LaporStore + MonevStore + PublicStore + ReportVersionStore + Send + Sync + 'static
+    AttachmentStore + LaporStore + MonevStore + PublicStore + ReportVersionStore + TriageStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;

@@ -47,6 +47,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         sql: include_str!("../migrations/postgres/0010_text_search.sql"),
     },
+    Migration {
+        version: 11,
+        sql: include_str!("../migrations/postgres/0011_triage.sql"),
+    },
 ];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).
@@ -96,3 +100,4 @@ crate::attachments::impl_attachment_store!(PgStore, sqlx::postgres::PgRow);
 crate::monev::impl_monev_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 crate::report_versions::impl_report_version_store!(PgStore, sqlx::postgres::PgRow);
 crate::lapor::impl_lapor_store!(PgStore, sqlx::postgres::PgRow);
+crate::triage::impl_triage_store!(PgStore, Postgres, sqlx::postgres::PgRow);

@@ -49,6 +49,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         sql: include_str!("../migrations/sqlite/0010_text_search.sql"),
     },
+    Migration {
+        version: 11,
+        sql: include_str!("../migrations/sqlite/0011_triage.sql"),
+    },
 ];
 
 pub struct SqliteStore {
@@ -100,3 +104,4 @@ crate::attachments::impl_attachment_store!(SqliteStore, sqlx::sqlite::SqliteRow)
 crate::monev::impl_monev_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 crate::report_versions::impl_report_version_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::lapor::impl_lapor_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::triage::impl_triage_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
