@@ -76,6 +76,10 @@ impl CheckedUpload {
     pub(crate) fn sanitised(&self) -> Option<&[u8]> {
         self.sanitised.as_deref()
     }
+
+    pub(crate) fn content(&self) -> &[u8] {
+        &self.content
+    }
 }
 
 /// An attachment as the caller may see it.

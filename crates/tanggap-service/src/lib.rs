@@ -31,6 +31,7 @@ pub mod report_versions;
 pub mod sops;
 pub mod spreadsheet;
 pub mod transparency;
+pub mod triage;
 
 pub use auth::Principal;
 pub use error::ServiceError;
@@ -52,6 +53,8 @@ pub struct ServiceConfig {
     pub upload_dir: std::path::PathBuf,
     /// The public portal's retention period and rate limits.
     pub portal: portal::PortalConfig,
+    /// Inbound channels of the triage inbox; each is off until configured.
+    pub triage: triage::TriageConfig,
 }
 
 impl Default for ServiceConfig {
@@ -65,6 +68,7 @@ impl Default for ServiceConfig {
             lockout_minutes: 15,
             upload_dir: std::path::PathBuf::from("./tanggap-files"),
             portal: portal::PortalConfig::default(),
+            triage: triage::TriageConfig::default(),
         }
     }
 }
