@@ -139,6 +139,8 @@ pub(crate) enum ApiError {
     IdempotencyKeyInvalid,
     RouteNotFound,
     MethodNotAllowed,
+    /// A webhook request whose signature or shared secret does not match.
+    InvalidSignature,
 }
 
 impl From<ServiceError> for ApiError {
@@ -246,6 +248,9 @@ impl ApiError {
                 Problem::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid")
             }
             ApiError::RouteNotFound => Problem::new(StatusCode::NOT_FOUND, "route_not_found"),
+            ApiError::InvalidSignature => {
+                Problem::new(StatusCode::UNAUTHORIZED, "invalid_signature")
+            }
         }
     }
 }

@@ -174,6 +174,7 @@ mod tests {
             keys(include_str!("../locales/id/transparency.ftl")),
             keys(include_str!("../locales/id/report-docs.ftl")),
             keys(include_str!("../locales/id/intake.ftl")),
+            keys(include_str!("../locales/id/triage.ftl")),
         ]
         .concat();
         let en = [
@@ -187,6 +188,7 @@ mod tests {
             keys(include_str!("../locales/en/transparency.ftl")),
             keys(include_str!("../locales/en/report-docs.ftl")),
             keys(include_str!("../locales/en/intake.ftl")),
+            keys(include_str!("../locales/en/triage.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

@@ -52,6 +52,9 @@ pub(crate) struct AppState {
     pub portal_limits: std::sync::Arc<ui::portal::RateLimiter>,
     /// Figures of the transparency page, reused for a few minutes.
     pub transparency: std::sync::Arc<ui::transparency::FiguresCache>,
+    /// Client for outside services the inbound channels call (the
+    /// WhatsApp Graph API's media download).
+    pub http_client: reqwest::Client,
 }
 
 /// Builds the application's router.
@@ -62,6 +65,10 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         config,
         portal_limits: std::sync::Arc::default(),
         transparency: std::sync::Arc::default(),
+        http_client: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_default(),
     };
     let pages = ui::routes().layer(axum::middleware::from_fn(ui::csrf_cookie));
     Router::new()

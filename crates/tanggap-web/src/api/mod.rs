@@ -12,6 +12,8 @@ pub(crate) mod dto;
 mod health;
 mod reference;
 mod session;
+mod triage;
+mod webhooks;
 
 /// JSON body whose rejection is a localised problem.
 #[derive(FromRequest)]
@@ -50,6 +52,11 @@ pub(crate) struct ApiPath<T>(pub T);
         reference::regions,
         reference::categories,
         reference::holidays,
+        triage::list,
+        triage::get_one,
+        triage::convert,
+        triage::attach,
+        triage::dismiss,
     ),
     components(schemas(dto::Problem, dto::FieldProblem))
 )]
@@ -83,6 +90,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/reference/regions", get(reference::regions))
         .route("/api/v1/reference/categories", get(reference::categories))
         .route("/api/v1/reference/holidays", get(reference::holidays))
+        // Central admin only; the triage service checks the role.
+        .route("/api/v1/triage", get(triage::list))
+        .route("/api/v1/triage/{id}", get(triage::get_one))
+        .route("/api/v1/triage/{id}/convert", post(triage::convert))
+        .route("/api/v1/triage/{id}/attach", post(triage::attach))
+        .route("/api/v1/triage/{id}/dismiss", post(triage::dismiss))
+        // Authenticated by the provider's signature or shared secret.
+        .route(
+            "/webhooks/whatsapp",
+            get(webhooks::whatsapp_verify).post(webhooks::whatsapp_receive),
+        )
+        .route("/webhooks/sms", post(webhooks::sms_receive))
 }
 
 async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
