@@ -1,5 +1,6 @@
 //! The `tanggap` command: serve, migrate, seed, users, tokens, import, audit.
 
+mod channels;
 mod report;
 
 use anyhow::{Context, bail};
@@ -239,6 +240,12 @@ struct FileConfig {
     portal: Option<tanggap_service::portal::PortalConfig>,
     /// The SP4N-LAPOR! integration endpoint; unset turns the sync off.
     lapor: Option<tanggap_service::lapor::client::LaporConfig>,
+    /// WhatsApp Cloud API settings other than secrets.
+    whatsapp: Option<channels::WhatsAppFile>,
+    /// SMS gateway field and header names.
+    sms: Option<tanggap_service::triage::SmsConfig>,
+    /// Mailbox polled for e-mail intake; the password comes from TANGGAP_IMAP_PASSWORD.
+    imap: Option<tanggap_service::triage::ImapConfig>,
 }
 
 struct Settings {
@@ -275,6 +282,11 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     if let Some(portal) = file.portal {
         service.portal = portal;
     }
+    service.triage = channels::triage_config(channels::ChannelFiles {
+        whatsapp: file.whatsapp,
+        sms: file.sms,
+        imap: file.imap,
+    })?;
     if let Some(dir) = std::env::var_os("TANGGAP_UPLOAD_DIR")
         .map(PathBuf::from)
         .or(file.upload_dir)
@@ -882,6 +894,7 @@ async fn serve(
 
     let (lapor_interval, simulator) = connect_lapor(&settings, &services, lapor_simulator).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mailbox_stop = stop_rx.clone();
     let worker = {
         let services = services.clone();
         let name = format!("{}-{}", hostname(), std::process::id());
@@ -891,6 +904,14 @@ async fn serve(
                 .await
         })
     };
+
+    let mailbox = services.config().triage.email.clone().map(|config| {
+        tokio::spawn(tanggap_intake::imap::run(
+            services.clone(),
+            config,
+            mailbox_stop,
+        ))
+    });
 
     tracing::info!(%address, database = services.store_kind(), "server started");
     println!("Tanggap is running at http://{address}/ (API: http://{address}/api/v1/openapi.json)");
@@ -929,6 +950,8 @@ async fn serve(
     let _ = worker.await;
     if let Some(simulator) = simulator {
         simulator.stop();
+    if let Some(mailbox) = mailbox {
+        let _ = mailbox.await;
     }
     services.close().await;
     tracing::info!("server stopped");

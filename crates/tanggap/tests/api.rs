@@ -18,6 +18,7 @@ mod portal;
 mod process;
 mod report;
 mod reportdocs;
+mod triage;
 
 const PASSWORD: &str = "kata-sandi-uji-123";
 
