@@ -452,7 +452,7 @@ fn capitalise(text: &str) -> String {
 }
 
 /// One-time confirmation shown on the next page the user opens.
-const FLASH_COOKIE: &str = "tanggap_flash";
+pub(crate) const FLASH_COOKIE: &str = "tanggap_flash";
 
 #[derive(Deserialize)]
 pub(crate) struct DetailParams {

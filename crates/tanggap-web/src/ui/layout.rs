@@ -81,6 +81,9 @@ impl Layout {
         if matches!(user.role, Role::CentralAdmin | Role::LiaisonAdmin) {
             items.push(("/pengaduan/baru", "nav-new"));
         }
+        if user.role == Role::CentralAdmin {
+            items.push(("/triase", "triage-nav"));
+        }
         if matches!(
             user.role,
             Role::CentralAdmin | Role::CitySecretary | Role::ComplaintTeam

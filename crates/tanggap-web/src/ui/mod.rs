@@ -38,6 +38,7 @@ mod report_versions;
 mod session;
 mod sop;
 pub(crate) mod transparency;
+mod triage;
 mod views;
 
 pub(crate) use layout::Layout;
@@ -112,6 +113,9 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/kepatuhan", get(compliance::page))
         .route("/kepatuhan/data.csv", get(compliance::csv))
+        .route("/triase", get(triage::list))
+        .route("/triase/{id}", get(triage::show))
+        .route("/triase/{id}/{action}", post(triage::submit))
         .route("/pengaduan", get(complaints::list))
         .route(
             "/pengaduan/baru",

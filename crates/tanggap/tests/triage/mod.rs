@@ -459,3 +459,107 @@ async fn complaint_events(app: &App, admin: &Client, complaint: i64) -> Vec<Valu
     assert_eq!(status, StatusCode::OK, "{events}");
     events.as_array().cloned().unwrap_or_default()
 }
+
+/// Returns the client's CSRF token, read from the hidden field of a page.
+async fn csrf_token(app: &App, client: &Client, path: &str) -> String {
+    let page = client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .expect("page request")
+        .text()
+        .await
+        .expect("page");
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .expect("CSRF field")
+}
+
+#[tokio::test]
+async fn inbox_pages_convert_by_form() {
+    for kind in backends() {
+        let app = App::spawn_with(kind, |c| c.triage.sms = Some(sms_config())).await;
+        let admin = app.login("admin").await;
+        let form = [
+            ("id", "ui-1"),
+            ("from", "081200000041"),
+            ("text", "Pohon tumbang menutup jalan di Pekapuran"),
+        ];
+        let (status, _) = post_sms(&app, SMS_TOKEN, &form).await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+
+        let page = admin
+            .get(format!("{}/triase", app.base))
+            .send()
+            .await
+            .expect("inbox")
+            .text()
+            .await
+            .expect("inbox page");
+        assert!(page.contains("Pohon tumbang"), "{kind}");
+        assert!(page.contains("0812******41"), "{kind}: masked number");
+        assert!(
+            !page.contains("081200000041"),
+            "{kind}: full number in list"
+        );
+        let id = page
+            .split("href=\"/triase/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("conversation link")
+            .to_owned();
+
+        let csrf = csrf_token(&app, &admin, &format!("/triase/{id}")).await;
+        let response = admin
+            .post(format!("{}/triase/{id}/jadikan", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("complaint_type", "complaint"),
+                ("title", "Pohon tumbang"),
+                ("body", "Pohon tumbang menutup jalan di Pekapuran"),
+                ("phone", "081200000041"),
+            ])
+            .send()
+            .await
+            .expect("convert form");
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        assert!(
+            response.url().path().starts_with("/pengaduan/"),
+            "{kind}: {}",
+            response.url()
+        );
+        let detail = response.text().await.expect("complaint page");
+        assert!(detail.contains("Pohon tumbang"), "{kind}");
+
+        // Without the CSRF field nothing changes.
+        let (status, _) = post_sms(
+            &app,
+            SMS_TOKEN,
+            &[("id", "ui-2"), ("from", "081200000042"), ("text", "Halo")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        let new = conversations(&app, &admin, "new").await;
+        let other = new[0]["id"].as_i64().expect("id");
+        let response = admin
+            .post(format!("{}/triase/{other}/abaikan", app.base))
+            .form(&[("reason", "spam")])
+            .send()
+            .await
+            .expect("dismiss form");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{kind}");
+        assert_eq!(conversations(&app, &admin, "new").await.len(), 1, "{kind}");
+
+        // Liaison admins do not see the inbox.
+        let pupr = app.login("pupr").await;
+        let response = pupr
+            .get(format!("{}/triase", app.base))
+            .send()
+            .await
+            .expect("inbox");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{kind}");
+        app.stop().await;
+    }
+}
