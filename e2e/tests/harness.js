@@ -38,8 +38,11 @@ function freePort() {
   });
 }
 
-/** Starts `tanggap serve --demo` on a fresh SQLite database. */
-export async function startServer() {
+/**
+ * Starts `tanggap serve --demo` on a fresh SQLite database, with `extraEnv`
+ * added to its environment (channel secrets, for example).
+ */
+export async function startServer(extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tanggap-e2e-'));
   const port = await freePort();
   const child = spawn(BINARY, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], {
@@ -48,6 +51,7 @@ export async function startServer() {
       TANGGAP_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
       TANGGAP_UPLOAD_DIR: join(dir, 'files'),
       TANGGAP_LOG: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
