@@ -197,7 +197,7 @@ fn parse_state(state: Option<&str>) -> Result<Option<TriageState>, ApiError> {
 }
 
 /// Lists inbox conversations, latest message first, 50 per page.
-#[utoipa::path(get, path = "/api/v1/triage", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/triage", operation_id = "triage_list", params(ListParams),
     responses((status = 200, body = Vec<ConversationDto>), (status = 403, body = Problem)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -215,7 +215,7 @@ pub(crate) async fn list(
 }
 
 /// Returns a conversation with its messages and marks it read.
-#[utoipa::path(get, path = "/api/v1/triage/{id}",
+#[utoipa::path(get, path = "/api/v1/triage/{id}", operation_id = "triage_get", params(("id" = i64, Path, description = "Conversation id")),
     responses((status = 200, body = ConversationDetailDto), (status = 404, body = Problem)))]
 pub(crate) async fn get_one(
     State(state): State<AppState>,
@@ -233,7 +233,7 @@ pub(crate) async fn get_one(
 
 /// Turns a new conversation into a complaint through the ordinary intake;
 /// the messages' files are attached to it.
-#[utoipa::path(post, path = "/api/v1/triage/{id}/convert", request_body = ConvertRequest,
+#[utoipa::path(post, path = "/api/v1/triage/{id}/convert", operation_id = "triage_convert", params(("id" = i64, Path, description = "Conversation id")), request_body = ConvertRequest,
     responses((status = 201, body = CreatedDto), (status = 422, body = Problem)))]
 pub(crate) async fn convert(
     State(state): State<AppState>,
@@ -257,7 +257,7 @@ pub(crate) async fn convert(
 
 /// Attaches a new conversation to an existing complaint: each message
 /// becomes an internal event from the reporter.
-#[utoipa::path(post, path = "/api/v1/triage/{id}/attach", request_body = AttachRequest,
+#[utoipa::path(post, path = "/api/v1/triage/{id}/attach", operation_id = "triage_attach", params(("id" = i64, Path, description = "Conversation id")), request_body = AttachRequest,
     responses((status = 204), (status = 422, body = Problem)))]
 pub(crate) async fn attach(
     State(state): State<AppState>,
@@ -273,7 +273,7 @@ pub(crate) async fn attach(
 }
 
 /// Dismisses a new conversation with a reason.
-#[utoipa::path(post, path = "/api/v1/triage/{id}/dismiss", request_body = DismissRequest,
+#[utoipa::path(post, path = "/api/v1/triage/{id}/dismiss", operation_id = "triage_dismiss", params(("id" = i64, Path, description = "Conversation id")), request_body = DismissRequest,
     responses((status = 204), (status = 422, body = Problem)))]
 pub(crate) async fn dismiss(
     State(state): State<AppState>,
