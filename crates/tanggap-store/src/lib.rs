@@ -279,7 +279,15 @@ pub struct JobCounts {
 /// The repository interface.
 #[async_trait]
 pub trait Store:
-    AttachmentStore + LaporStore + MonevStore + PublicStore + ReportVersionStore + TriageStore + Send + Sync + 'static
+    AttachmentStore
+    + LaporStore
+    + MonevStore
+    + PublicStore
+    + ReportVersionStore
+    + TriageStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;

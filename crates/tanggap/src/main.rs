@@ -950,6 +950,7 @@ async fn serve(
     let _ = worker.await;
     if let Some(simulator) = simulator {
         simulator.stop();
+    }
     if let Some(mailbox) = mailbox {
         let _ = mailbox.await;
     }
