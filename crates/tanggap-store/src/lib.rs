@@ -16,9 +16,11 @@ mod bulk;
 pub mod lapor;
 mod migrate;
 pub mod monev;
+pub mod outbox;
 pub mod postgres;
 pub mod public;
 pub mod report_versions;
+pub mod retention;
 mod shared;
 pub mod sqlite;
 pub mod testing;
@@ -28,9 +30,11 @@ pub use attachments::{AttachmentInsert, AttachmentStore, NewAttachment};
 pub use bulk::{GeneratedBatch, GeneratedComplaint};
 pub use lapor::{LaporLink, LaporStore, LinkOutcome, NewOutboxItem, OutboxCounts, OutboxItem};
 pub use monev::MonevStore;
+pub use outbox::OutboxStore;
 pub use public::{Open311Key, PublicFilter, PublicStore};
 pub use report_versions::ReportVersionStore;
 pub use triage::TriageStore;
+pub use retention::RetentionStore;
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -288,6 +292,7 @@ pub trait Store:
     + Send
     + Sync
     + 'static
+    AttachmentStore + MonevStore + PublicStore + OutboxStore + RetentionStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0004_settings.sql"),
     },
     Migration {
+        version: 5,
+        sql: include_str!("../migrations/postgres/0005_notifications.sql"),
+    },
+    Migration {
         version: 6,
         sql: include_str!("../migrations/postgres/0006_open311.sql"),
     },
@@ -101,3 +105,5 @@ crate::monev::impl_monev_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 crate::report_versions::impl_report_version_store!(PgStore, sqlx::postgres::PgRow);
 crate::lapor::impl_lapor_store!(PgStore, sqlx::postgres::PgRow);
 crate::triage::impl_triage_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+crate::outbox::impl_outbox_store!(PgStore, sqlx::postgres::PgRow);
+crate::retention::impl_retention_store!(PgStore);

@@ -30,6 +30,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0004_settings.sql"),
     },
     Migration {
+        version: 5,
+        sql: include_str!("../migrations/sqlite/0005_notifications.sql"),
+    },
+    Migration {
         version: 6,
         sql: include_str!("../migrations/sqlite/0006_open311.sql"),
     },
@@ -105,3 +109,5 @@ crate::monev::impl_monev_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 crate::report_versions::impl_report_version_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::lapor::impl_lapor_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::triage::impl_triage_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+crate::outbox::impl_outbox_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::retention::impl_retention_store!(SqliteStore);
