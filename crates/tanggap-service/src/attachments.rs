@@ -442,6 +442,10 @@ impl Services {
             .find(|v| v.attachment.id == attachment_id)
             .ok_or_else(not_found)?;
         let attachment = view.attachment;
+        // The retention job empties the hash when it removes the file.
+        if attachment.meta.sha256.is_empty() {
+            return Err(not_found());
+        }
         if !valid_sha256(&attachment.meta.sha256) {
             return Err(ServiceError::Internal(format!(
                 "attachment {attachment_id} has an invalid sha256"

@@ -18,6 +18,8 @@ use tanggap_store::{AuditDraft, SweepKind, micros};
 use tokio::sync::watch;
 
 pub const LIFECYCLE_SWEEP: &str = "lifecycle_sweep";
+/// Daily erasure of reporter data after the retention period.
+pub const RETENTION: &str = "retention";
 /// Complaints handled per sweep step; the rest wait for the next sweep.
 const SWEEP_BATCH: i64 = 500;
 const MAX_ATTEMPTS: i64 = 5;
@@ -187,6 +189,29 @@ impl Services {
             .await?)
     }
 
+    /// Queues the retention erasure once per day of the installation's
+    /// time zone; a no-op when another node already queued it.
+    pub async fn schedule_retention(&self, at: Timestamp) -> Result<bool, ServiceError> {
+        let day = self.calendar().local_date(at);
+        Ok(self
+            .store
+            .enqueue_job(
+                RETENTION,
+                Some(&format!("{RETENTION}:{day}")),
+                &json!({}),
+                micros(at),
+                MAX_ATTEMPTS,
+            )
+            .await?)
+    }
+
+    /// Queues notifications for new events and sends one due notification;
+    /// returns whether one was sent or given up.
+    async fn run_notifications(&self, worker: &str) -> Result<bool, ServiceError> {
+        self.scan_notifications(now()).await?;
+        self.deliver_next_notification(worker, now()).await
+    }
+
     /// Claims and runs one due job; returns whether there was one.
     pub async fn run_next_job(&self, worker: &str) -> Result<bool, ServiceError> {
         let at = now();
@@ -201,6 +226,7 @@ impl Services {
         let result = match job.kind.as_str() {
             LIFECYCLE_SWEEP => self.run_lifecycle_sweep(at).await.map(|_| ()),
             crate::lapor::sync::LAPOR_SYNC => self.run_lapor_sync().await.map(|_| ()),
+            RETENTION => self.run_retention(at).await.map(|_| ()),
             other => Err(ServiceError::Internal(format!(
                 "unknown job kind {other:?}"
             ))),
@@ -258,6 +284,9 @@ impl Services {
                     Ok(_) => last_schedule = Some(at),
                     Err(e) => tracing::error!(error = %e, "scheduling the lifecycle sweep failed"),
                 }
+                if let Err(e) = self.schedule_retention(at).await {
+                    tracing::error!(error = %e, "scheduling the retention erasure failed");
+                }
             }
             let lapor_due = self.lapor_enabled()
                 && last_lapor_schedule.is_none_or(|last| {
@@ -277,6 +306,14 @@ impl Services {
                     false
                 }
             };
+            let sent = match self.run_notifications(&worker).await {
+                Ok(sent) => sent,
+                Err(e) => {
+                    tracing::error!(error = %e, "notification outbox unavailable");
+                    false
+                }
+            };
+            let ran = ran || sent;
             if !ran {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}

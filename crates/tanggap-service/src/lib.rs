@@ -23,11 +23,13 @@ pub mod import;
 pub mod jobs;
 pub mod lapor;
 pub mod monev;
+pub mod notify;
 pub mod open311;
 pub mod portal;
 pub mod reference;
 pub mod report;
 pub mod report_versions;
+pub mod retention;
 pub mod sops;
 pub mod spreadsheet;
 pub mod transparency;
@@ -55,6 +57,8 @@ pub struct ServiceConfig {
     pub portal: portal::PortalConfig,
     /// Inbound channels of the triage inbox; each is off until configured.
     pub triage: triage::TriageConfig,
+    /// Notifications to reporters: channels, retries, the tracking link.
+    pub notifications: notify::NotifyConfig,
 }
 
 impl Default for ServiceConfig {
@@ -69,6 +73,7 @@ impl Default for ServiceConfig {
             upload_dir: std::path::PathBuf::from("./tanggap-files"),
             portal: portal::PortalConfig::default(),
             triage: triage::TriageConfig::default(),
+            notifications: notify::NotifyConfig::default(),
         }
     }
 }
@@ -87,6 +92,8 @@ pub struct Services {
     pub(crate) dashboards: dashboard::DashboardCache,
     /// The LAPOR! connector; `None` turns the synchronisation off.
     pub(crate) lapor: Arc<RwLock<Option<lapor::sync::LaporSetup>>>,
+    /// Channels and texts for notifications, installed by the binary.
+    pub(crate) outbound: Arc<RwLock<Option<Arc<notify::Outbound>>>>,
 }
 
 impl Services {
@@ -102,6 +109,7 @@ impl Services {
             standards: Arc::new(RwLock::new(Arc::new(config.standards.clone()))),
             dashboards: dashboard::DashboardCache::default(),
             lapor: Arc::new(RwLock::new(None)),
+            outbound: Arc::default(),
         };
         services.reload_reference().await?;
         Ok(services)

@@ -20,9 +20,8 @@ use tanggap_core::{Channel, Complaint, ComplaintType, Role, Satisfaction, Status
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PortalConfig {
-    /// How long the reporter's personal data is kept, stated in the
-    /// consent notice.
-    // TODO: no job deletes personal data after this period yet.
+    /// Years after a complaint closes until the retention job erases the
+    /// reporter's personal data; stated in the consent notice. 0 keeps it.
     pub retention_years: u32,
     /// Reports one client address may send per window.
     pub reports_per_address: u32,
@@ -132,6 +131,18 @@ impl Services {
         intake: Intake,
         uploads: Vec<CheckedUpload>,
     ) -> Result<Reported, ServiceError> {
+        self.report_in_language(intake, uploads, "id").await
+    }
+
+    /// Like [`Services::report`], and remembers `language` (`id` or `en`)
+    /// as the language of the reporter's notifications. The received
+    /// notice, with the tracking link, is queued once the complaint is saved.
+    pub async fn report_in_language(
+        &self,
+        intake: Intake,
+        uploads: Vec<CheckedUpload>,
+        language: &str,
+    ) -> Result<Reported, ServiceError> {
         // The channel reference is kept: the portal form sets none, and
         // Open311 puts its token there.
         let intake = Intake {
@@ -148,6 +159,14 @@ impl Services {
                 ));
             }
         };
+        if let Err(e) = self
+            .queue_received_notice(&complaint, &secret, language)
+            .await
+        {
+            // The complaint is saved and the receipt shows the secret, so a
+            // lost notice must not turn the report into an error.
+            tracing::error!(error = %e, complaint_id = complaint.id.0, "queueing the received notice failed");
+        }
         let mut files_failed = false;
         if !uploads.is_empty()
             && let Err(e) = self

@@ -122,6 +122,8 @@ impl Lang {
             "rejected",
             "imported",
             "unchanged",
+            "agency",
+            "link",
         ]
         .into_iter()
         .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
@@ -129,6 +131,16 @@ impl Lang {
         LOCALES
             .try_lookup_with_args(self.identifier(), key, &args)
             .is_some()
+    }
+}
+
+/// The notification texts of `notify.ftl`, for the outbox workers.
+pub struct NotificationTemplates;
+
+impl tanggap_service::notify::MessageTemplates for NotificationTemplates {
+    fn render(&self, language: &str, key: &str, args: &[(&'static str, String)]) -> String {
+        let lang = if language == "en" { Lang::En } else { Lang::Id };
+        lang.text(key, args)
     }
 }
 
@@ -175,6 +187,7 @@ mod tests {
             keys(include_str!("../locales/id/report-docs.ftl")),
             keys(include_str!("../locales/id/intake.ftl")),
             keys(include_str!("../locales/id/triage.ftl")),
+            keys(include_str!("../locales/id/notify.ftl")),
         ]
         .concat();
         let en = [
@@ -189,6 +202,7 @@ mod tests {
             keys(include_str!("../locales/en/report-docs.ftl")),
             keys(include_str!("../locales/en/intake.ftl")),
             keys(include_str!("../locales/en/triage.ftl")),
+            keys(include_str!("../locales/en/notify.ftl")),
         ]
         .concat();
         assert_eq!(id, en);

@@ -246,6 +246,8 @@ struct FileConfig {
     sms: Option<tanggap_service::triage::SmsConfig>,
     /// Mailbox polled for e-mail intake; the password comes from TANGGAP_IMAP_PASSWORD.
     imap: Option<tanggap_service::triage::ImapConfig>,
+    /// Notifications to reporters; secrets come from the environment.
+    notifications: Option<tanggap_service::notify::NotifyConfig>,
 }
 
 struct Settings {
@@ -287,6 +289,10 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
         sms: file.sms,
         imap: file.imap,
     })?;
+    if let Some(notifications) = file.notifications {
+        service.notifications = notifications;
+    }
+    add_channel_secrets(&mut service.notifications);
     if let Some(dir) = std::env::var_os("TANGGAP_UPLOAD_DIR")
         .map(PathBuf::from)
         .or(file.upload_dir)
@@ -317,6 +323,22 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
         },
         service,
     })
+}
+
+/// Sets the channel secrets from `TANGGAP_SMTP_PASSWORD`,
+/// `TANGGAP_WHATSAPP_TOKEN` and `TANGGAP_SMS_TOKEN`; the configuration
+/// file never holds them.
+fn add_channel_secrets(config: &mut tanggap_service::notify::NotifyConfig) {
+    let secret = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(email) = &mut config.email {
+        email.password = secret("TANGGAP_SMTP_PASSWORD");
+    }
+    if let Some(whatsapp) = &mut config.whatsapp {
+        whatsapp.token = secret("TANGGAP_WHATSAPP_TOKEN");
+    }
+    if let Some(sms) = &mut config.sms {
+        sms.token = secret("TANGGAP_SMS_TOKEN");
+    }
 }
 
 fn init_logging() {
@@ -880,6 +902,20 @@ async fn serve(
             tracing::warn!(line, reason = %reason, "sample line rejected");
         }
     }
+
+    let channels =
+        tanggap_channels::Channels::from_config(&settings.service.notifications.channels())
+            .map_err(anyhow::Error::msg)?;
+    tracing::info!(
+        email = channels.email.is_some(),
+        whatsapp = channels.whatsapp.is_some(),
+        sms = channels.sms.is_some(),
+        "notification channels configured"
+    );
+    services.set_outbound(tanggap_service::notify::Outbound {
+        channels,
+        templates: std::sync::Arc::new(tanggap_web::i18n::NotificationTemplates),
+    });
 
     let web_config = tanggap_web::WebConfig {
         secure_cookies: settings.secure_cookies.unwrap_or(!demo),

@@ -34,6 +34,7 @@ pub(crate) fn tabs(lang: Lang, current: &str) -> Vec<Tab> {
         ("/admin/hari-libur", "admin-holidays"),
         ("/admin/standar-waktu", "admin-standards"),
         (super::open311_keys::PATH, "open311-keys-tab"),
+        ("/admin/pemberitahuan", "outbox-title"),
         ("/audit", "nav-audit"),
     ]
     .into_iter()

@@ -31,6 +31,7 @@ mod layout;
 pub(crate) mod map;
 mod monev;
 mod open311_keys;
+mod outbox;
 pub(crate) mod portal;
 pub(crate) mod portal_map;
 mod report;
@@ -65,6 +66,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin", get(admin::index))
         .route(open311_keys::PATH, get(open311_keys::show))
         .route("/admin/kunci-open311/{change}", post(open311_keys::change))
+        .route("/admin/pemberitahuan", get(outbox::page))
+        .route("/admin/pemberitahuan/{id}/ulang", post(outbox::retry))
         .route("/admin/{section}", get(admin::show))
         .route("/admin/{section}/{change}", post(admin::submit))
         .route("/audit", get(admin::audit))

@@ -465,7 +465,11 @@ pub(crate) async fn submit_report(
         confidential: page.v.confidential,
         ..Intake::default()
     };
-    match state.services.report(intake, checked_uploads).await {
+    match state
+        .services
+        .report_in_language(intake, checked_uploads, lang.code())
+        .await
+    {
         Ok(reported) => {
             let receipt = format!(
                 "{}\n{}\n{}",
