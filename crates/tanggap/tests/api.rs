@@ -12,6 +12,7 @@ use tanggap_store::testing::{TestDatabase, backends};
 mod attachments;
 mod lapor;
 mod monev;
+mod notify;
 mod open311;
 mod openapi;
 mod portal;

@@ -8,7 +8,7 @@ use tanggap_service::portal::PublicActor;
 use tanggap_store::testing::backends;
 
 /// Builds a client without a session that keeps cookies, like a browser.
-fn visitor() -> Client {
+pub(crate) fn visitor() -> Client {
     Client::builder()
         .cookie_store(true)
         .build()
@@ -33,7 +33,7 @@ async fn csrf_token(app: &App, client: &Client) -> String {
 }
 
 /// Sends the report form with `extra` fields; returns the final status and page.
-async fn send_report(
+pub(crate) async fn send_report(
     app: &App,
     client: &Client,
     body: &str,
@@ -58,7 +58,7 @@ async fn send_report(
 }
 
 /// Reads the text of the `<strong>` inside the element with `id`.
-fn strong_text(page: &str, id: &str) -> Option<String> {
+pub(crate) fn strong_text(page: &str, id: &str) -> Option<String> {
     page.split(&format!("id=\"{id}\"><strong>"))
         .nth(1)
         .and_then(|rest| rest.split("</strong>").next())
