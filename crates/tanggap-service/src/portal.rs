@@ -32,6 +32,32 @@ pub struct PortalConfig {
     /// Reports with the same phone number or e-mail address per window.
     pub reports_per_contact: u32,
     pub contact_window_minutes: u64,
+    /// Reverse proxies whose `X-Forwarded-For` header names the client,
+    /// as addresses or CIDR networks, e.g. `["10.0.0.0/8", "127.0.0.1"]`.
+    /// Requests from other peers are counted by their own address.
+    #[serde(deserialize_with = "networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Reads a list of CIDR networks, where a bare address means that one host.
+fn networks<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let entries = Vec::<String>::deserialize(deserializer)?;
+    entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "invalid trusted proxy {entry:?}: expected an IP address or a CIDR network such as 10.0.0.0/8"
+                    ))
+                })
+        })
+        .collect()
 }
 
 impl Default for PortalConfig {
@@ -44,6 +70,7 @@ impl Default for PortalConfig {
             lookup_window_minutes: 10,
             reports_per_contact: 3,
             contact_window_minutes: 60,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -86,7 +86,13 @@ impl App {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("server");
+            // The connection's address feeds the portal's rate limits.
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("server");
         });
         App {
             base,

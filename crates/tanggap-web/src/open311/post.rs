@@ -42,7 +42,7 @@ pub(crate) async fn create_request(
 type Render = Box<dyn FnOnce(Format) -> Response + Send>;
 
 async fn create(state: &AppState, request: Request) -> Result<Render, Open311Error> {
-    let client = client_key(&request);
+    let client = client_key(state, &request);
     let body = axum::body::to_bytes(request.into_body(), crate::BODY_LIMIT)
         .await
         .map_err(|_| Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "open311-too-large"))?;

@@ -25,6 +25,7 @@ mod attachments;
 mod complaints;
 mod compliance;
 mod export;
+mod forwarded;
 mod home;
 mod import;
 mod layout;

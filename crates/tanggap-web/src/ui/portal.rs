@@ -78,14 +78,20 @@ impl RateLimiter {
     }
 }
 
-/// Returns the client's address as the server saw the connection. Behind a reverse
-/// proxy every request has the proxy's address, so the per-address limits
-/// then apply to all visitors together.
-pub(crate) fn client_key(request: &Request) -> String {
+/// Returns the client's address: the connection's peer, or the address a
+/// trusted reverse proxy forwarded (`portal.trusted_proxies`).
+pub(crate) fn client_key(state: &AppState, request: &Request) -> String {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip().to_string())
+        .map(|ConnectInfo(address)| {
+            super::forwarded::client_address(
+                address.ip(),
+                request.headers(),
+                &state.services.config().portal.trusted_proxies,
+            )
+            .to_string()
+        })
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -317,7 +323,7 @@ pub(crate) async fn submit_report(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let client = client_key(&request);
+    let client = client_key(&state, &request);
     let lang = page_lang(&headers);
     let form = match super::attachments::read_form(&state, request).await {
         Ok(form) => form,
@@ -762,7 +768,7 @@ pub(crate) async fn track(
 fn allow_lookup(state: &AppState, request: &Request) -> bool {
     let limits = &state.services.config().portal;
     state.portal_limits.allow(
-        &format!("lookup:{}", client_key(request)),
+        &format!("lookup:{}", client_key(state, request)),
         limits.lookups_per_address,
         minutes(limits.lookup_window_minutes),
     )

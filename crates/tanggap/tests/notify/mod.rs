@@ -18,6 +18,7 @@ use tanggap_store::Store;
 use tanggap_store::outbox::{NotificationStatus, NotificationSummary};
 use tanggap_store::testing::backends;
 
+mod proxy;
 mod retention;
 
 /// A real SMTP server: Python's aiosmtpd, started by the test on a free
