@@ -137,3 +137,81 @@ async fn retention_erases_old_reporters() {
         app.stop().await;
     }
 }
+
+/// Lists the files stored under the app's upload directory.
+fn stored_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for folder in ["original", "sanitised"] {
+        if let Ok(entries) = std::fs::read_dir(dir.join(folder)) {
+            files.extend(entries.map(|entry| entry.expect("entry").path()));
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn retention_removes_reporter_files() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let uploads = app
+            .services
+            .check_uploads(vec![tanggap_service::attachments::Upload {
+                file_name: "foto-rumah-warga.png".into(),
+                content: crate::portal::photo(),
+            }])
+            .await
+            .expect("check");
+        let intake = Intake {
+            complaint_type: Some(ComplaintType::Complaint),
+            body: Some("Selokan meluap ke halaman rumah".into()),
+            reporter: Reporter {
+                name: Some("Warga Berfoto".into()),
+                ..Reporter::default()
+            },
+            ..Intake::default()
+        };
+        let reported = app.services.report(intake, uploads).await.expect("report");
+        assert!(!reported.files_failed, "{kind}");
+        let now = Timestamp::now();
+        app.services
+            .apply_as(
+                &central_admin(),
+                &reported.complaint,
+                Command::Archive {
+                    reason: ArchiveReason::NotAComplaint,
+                    note: None,
+                },
+                now,
+            )
+            .await
+            .expect("archive");
+        let dir = app._uploads.path().to_owned();
+        assert!(!stored_files(&dir).is_empty(), "{kind}: no file stored");
+
+        // Six years on, the retention period of five years has passed.
+        let later = now
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .checked_add(6.years())
+            .expect("date")
+            .timestamp();
+        assert_eq!(
+            app.services.run_retention(later).await.expect("retention"),
+            1,
+            "{kind}"
+        );
+        assert_eq!(
+            stored_files(&dir),
+            Vec::<std::path::PathBuf>::new(),
+            "{kind}: files kept"
+        );
+
+        let admin = app.login("admin").await;
+        let id = reported.complaint.id;
+        let (status, body) = get(&admin, format!("{}/api/v1/complaints/{id}", app.base)).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        let text = body.to_string();
+        assert!(!text.contains("Warga Berfoto"), "{kind}: name kept");
+        assert!(!text.contains("foto-rumah-warga"), "{kind}: file name kept");
+        app.stop().await;
+    }
+}

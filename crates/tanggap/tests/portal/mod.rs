@@ -347,7 +347,7 @@ async fn rate_limits_answer_429() {
 }
 
 /// Returns a small PNG photo.
-fn photo() -> Vec<u8> {
+pub(crate) fn photo() -> Vec<u8> {
     let picture =
         image::RgbImage::from_fn(16, 12, |x, y| image::Rgb([x as u8 * 15, y as u8 * 20, 90]));
     let mut png = std::io::Cursor::new(Vec::new());
