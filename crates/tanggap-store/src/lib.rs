@@ -33,8 +33,8 @@ pub use monev::MonevStore;
 pub use outbox::OutboxStore;
 pub use public::{Open311Key, PublicFilter, PublicStore};
 pub use report_versions::ReportVersionStore;
-pub use triage::TriageStore;
 pub use retention::RetentionStore;
+pub use triage::TriageStore;
 
 /// Errors from the store. Database errors are kept whole for the logs; the
 /// web layer shows users only a generic message for them.
@@ -289,10 +289,11 @@ pub trait Store:
     + PublicStore
     + ReportVersionStore
     + TriageStore
+    + OutboxStore
+    + RetentionStore
     + Send
     + Sync
     + 'static
-    AttachmentStore + MonevStore + PublicStore + OutboxStore + RetentionStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
