@@ -42,8 +42,8 @@ const OPEN_STATUSES: &[Status] = &[
 ];
 
 /// How long a computed dashboard may be shown again. The counts cover the
-/// whole history, so on a large database computing them takes seconds;
-/// any change to a complaint makes the next request compute them again,
+/// whole history, so on a large database computing them takes seconds.
+/// Any change to a complaint makes the next request compute them again,
 /// and this limit bounds how stale the time-dependent counts (overdue,
 /// today) can be.
 const DASHBOARD_REUSE: Duration = Duration::from_secs(60);
