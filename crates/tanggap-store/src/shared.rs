@@ -492,6 +492,7 @@ macro_rules! impl_store {
                 push_filters(&mut all, f, true);
                 return vec![all];
             };
+
             let mut rest = match &f.scope {
                 Scope::Agency(_) => ComplaintFilter {
                     scope: Scope::All,
@@ -508,7 +509,8 @@ macro_rules! impl_store {
             if only_handled {
                 rest.agency = None;
             }
-            // With no other condition, the agency index alone answers.
+
+            // With no other condition, the count reads the agency index alone.
             let unfiltered = matches!(rest.scope, Scope::All)
                 && rest.agency.is_none()
                 && rest.statuses.is_empty()
@@ -529,6 +531,7 @@ macro_rules! impl_store {
                 push_filters(&mut handled, &rest, false);
             }
             let mut queries = vec![handled];
+
             if matches!(f.scope, Scope::Agency(_)) && !only_handled {
                 // Complaints the agency recorded but does not handle.
                 let mut recorded = QueryBuilder::<$db>::new(
@@ -557,8 +560,8 @@ macro_rules! impl_store {
             match &f.scope {
                 Scope::All => {}
                 Scope::Agency(agency) if counting => {
-                    // One index answers each half of the UNION; an OR of the
-                    // two would read every complaint.
+                    // Each half of the UNION reads one index, while an OR of
+                    // the two would read every complaint.
                     qb.push(
                         " AND c.id IN (SELECT r.id FROM complaints r \
                          WHERE r.registered_by_agency = ",
