@@ -31,7 +31,7 @@ impl TriageState {
 }
 
 coded_enum! {
-    /// Why staff dismissed a conversation.
+    /// Reason staff dismissed a conversation.
     DismissReason {
         Spam = "spam",
         NotAComplaint = "not_a_complaint",
@@ -40,7 +40,7 @@ coded_enum! {
 }
 
 coded_enum! {
-    /// Why a message went to quarantine instead of the inbox.
+    /// Reason a message went to quarantine instead of the inbox.
     QuarantineReason {
         /// The message could not be parsed.
         Malformed = "malformed",

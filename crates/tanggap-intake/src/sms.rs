@@ -11,7 +11,7 @@ pub struct SmsMessage {
     pub id: String,
     pub from: String,
     pub text: String,
-    /// When the gateway received it, if it said so.
+    /// Time the gateway received it, when the gateway sends one.
     pub timestamp: Option<jiff::Timestamp>,
 }
 

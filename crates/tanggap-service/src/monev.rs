@@ -186,7 +186,7 @@ fn checked_visit(visit: SiteVisit) -> Result<SiteVisit, ServiceError> {
     })
 }
 
-/// Checks that a document holds everything its task's output needs.
+/// Checks that a document contains every field its task's output needs.
 fn completeness(kind: DocumentKind, content: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut required = |field: &str, value: &str| {

@@ -52,7 +52,7 @@ pub struct NewNotification {
     pub complaint_id: ComplaintId,
     /// The complaint event that caused it; `None` for the automatic-close warning.
     pub event_id: Option<i64>,
-    /// What happened, e.g. `received` or `closing_soon`.
+    /// Occasion of the notification, e.g. `received` or `closing_soon`.
     pub kind: String,
     /// `email`, `whatsapp` or `sms`.
     pub channel: String,
@@ -103,7 +103,7 @@ pub struct NotificationSummary {
     pub sent_at: Option<i64>,
 }
 
-/// How an attempt ended.
+/// Outcome of one delivery attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AttemptOutcome {
     Sent,

@@ -50,7 +50,7 @@ pub struct ReportVersionRecord {
     pub pdf_sha256: String,
     pub created_by: String,
     pub created_at_micros: i64,
-    /// Who and when (microseconds) for each step taken.
+    /// Actor and time (microseconds) of each step taken.
     pub submitted: Option<(String, i64)>,
     pub reviewed: Option<(String, i64)>,
     /// The note, who and when of the last return.

@@ -6,7 +6,8 @@ use crate::{AuditDraft, Result};
 use async_trait::async_trait;
 use tanggap_core::ComplaintId;
 
-/// What an erasure removed, for the audit entry and the file clean-up.
+/// Record of what an erasure removed, for the audit entry and the file
+/// clean-up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Erasure {
     /// SHA-256 of the reporter's attachments, whose files the caller

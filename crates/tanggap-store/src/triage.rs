@@ -18,7 +18,7 @@ pub struct TriageFile {
     pub sha256: String,
 }
 
-/// Where a new message goes.
+/// Destination of a new message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TriageRoute {
     /// The sender's open conversation, or a new one. `flag` marks a new
@@ -96,7 +96,7 @@ pub enum TriageInsert {
     Duplicate,
 }
 
-/// What staff decided about a new conversation.
+/// Staff decision on a new conversation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TriageResolution {
     Converted(ComplaintId),

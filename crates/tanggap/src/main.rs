@@ -326,8 +326,8 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
 }
 
 /// Sets the channel secrets from `TANGGAP_SMTP_PASSWORD`,
-/// `TANGGAP_WHATSAPP_TOKEN` and `TANGGAP_SMS_TOKEN`; the configuration
-/// file never holds them.
+/// `TANGGAP_WHATSAPP_TOKEN` and `TANGGAP_SMS_TOKEN`, replacing any value
+/// from the configuration file, so secrets come only from the environment.
 fn add_channel_secrets(config: &mut tanggap_service::notify::NotifyConfig) {
     let secret = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(email) = &mut config.email {

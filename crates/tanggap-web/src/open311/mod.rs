@@ -28,8 +28,8 @@ mod xml;
 const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 /// Page size of `GET requests` without `page_size`.
 const DEFAULT_PAGE_SIZE: i64 = 50;
-/// Days back that `GET requests` covers without `start_date`, as the
-/// specification's default query limit says.
+/// Days back that `GET requests` covers without `start_date`, the
+/// specification's default query limit.
 const DEFAULT_SPAN_DAYS: i64 = 90;
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -140,12 +140,12 @@ fn body_text(raw: &str) -> String {
     raw.replace("=\r\n", "").replace("=3D", "=")
 }
 
-/// What the HTTP test double answers.
+/// Response of the HTTP test double to one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Behaviour {
     Accept,
     ServerError,
-    /// Never answers within the client's time limit.
+    /// No response within the client's time limit.
     Hang,
 }
 
@@ -158,8 +158,8 @@ struct Recorded {
 }
 
 /// Test double of the WhatsApp Cloud API and of an SMS gateway: a local
-/// HTTP server on 127.0.0.1 that records every request and answers as its
-/// script says (the last entry repeats).
+/// HTTP server on 127.0.0.1 that records every request and responds as its
+/// script lists (the last entry repeats).
 #[derive(Clone)]
 struct HttpTestDouble {
     base: String,
