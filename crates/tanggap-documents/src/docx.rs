@@ -260,11 +260,74 @@ fn paragraph_with_border(text: &str) -> String {
     )
 }
 
-fn cell(text: &str, bold: bool) -> String {
+fn cell(text: &str, bold: bool, width: u32, font_size: u32) -> String {
     format!(
-        "<w:tc><w:tcPr><w:tcW w:w=\"0\" w:type=\"auto\"/></w:tcPr><w:p>{}</w:p></w:tc>",
-        run(text, bold, false, 20)
+        "<w:tc><w:tcPr><w:tcW w:w=\"{width}\" w:type=\"dxa\"/></w:tcPr><w:p>{}</w:p></w:tc>",
+        run(text, bold, false, font_size)
     )
+}
+
+/// Text width of the page between the margins, in twentieths of a point.
+const TEXT_WIDTH: u32 = 9000;
+
+/// Approximate width of one character per point of font size, and the cell
+/// margins, in twentieths of a point.
+const CHARACTER_WIDTH_PER_POINT: usize = 11;
+const CELL_MARGINS: usize = 220;
+
+/// Font sizes of table text in half-points: 10 pt, or 8 pt for a table whose
+/// longest words do not fit across the page at 10 pt.
+const TABLE_FONT_SIZE: u32 = 20;
+const WIDE_TABLE_FONT_SIZE: u32 = 16;
+
+/// Divides the text width between the columns: each first gets room for its
+/// longest word, so no word is broken, and the rest is shared in proportion
+/// to how much longer the column's text is. Texts count at most 40
+/// characters because longer ones wrap anyway. When the words alone do not
+/// fit, every column shrinks in proportion.
+fn column_widths(
+    columns: &[String],
+    rows: &[Vec<String>],
+    count: usize,
+    font_size: u32,
+) -> (Vec<u32>, bool) {
+    let character_width = CHARACTER_WIDTH_PER_POINT * font_size as usize / 2;
+    let mut minimums = Vec::with_capacity(count);
+    let mut extras = Vec::with_capacity(count);
+    for index in 0..count {
+        let texts = columns
+            .get(index)
+            .into_iter()
+            .chain(rows.iter().filter_map(|row| row.get(index)));
+        let (mut word, mut length) = (1, 1);
+        for text in texts {
+            let longest_word = text.split_whitespace().map(|w| w.chars().count()).max();
+            word = word.max(longest_word.unwrap_or(0));
+            length = length.max(text.chars().count().min(40));
+        }
+        minimums.push(word * character_width + CELL_MARGINS);
+        extras.push(length.saturating_sub(word) * character_width);
+    }
+
+    let text_width = TEXT_WIDTH as usize;
+    let needed: usize = minimums.iter().sum();
+    let fits = needed <= text_width;
+    let widths: Vec<usize> = if !fits {
+        minimums.iter().map(|m| m * text_width / needed).collect()
+    } else {
+        let spare = text_width - needed;
+        let extra_total: usize = extras.iter().sum::<usize>().max(1);
+        minimums
+            .iter()
+            .zip(&extras)
+            .map(|(minimum, extra)| minimum + spare * extra / extra_total)
+            .collect()
+    };
+    let widths = widths
+        .into_iter()
+        .map(|width| u32::try_from(width).unwrap_or(TEXT_WIDTH))
+        .collect();
+    (widths, fits)
 }
 
 fn table(columns: &[String], rows: &[Vec<String>], borders: bool) -> String {
@@ -275,26 +338,32 @@ fn table(columns: &[String], rows: &[Vec<String>], borders: bool) -> String {
     };
     let mut xml =
         format!(r#"<w:tbl><w:tblPr>{style}<w:tblW w:w="5000" w:type="pct"/></w:tblPr><w:tblGrid>"#);
-    let width = columns
+    let count = columns
         .len()
         .max(rows.iter().map(Vec::len).max().unwrap_or(1))
         .max(1);
-    for _ in 0..width {
-        xml.push_str(&format!(r#"<w:gridCol w:w="{}"/>"#, 9000 / width));
+    let mut font_size = TABLE_FONT_SIZE;
+    let (mut widths, fits) = column_widths(columns, rows, count, font_size);
+    if !fits {
+        font_size = WIDE_TABLE_FONT_SIZE;
+        widths = column_widths(columns, rows, count, font_size).0;
+    }
+    for width in &widths {
+        xml.push_str(&format!(r#"<w:gridCol w:w="{width}"/>"#));
     }
     xml.push_str("</w:tblGrid>");
     if !columns.is_empty() {
         xml.push_str("<w:tr><w:trPr><w:tblHeader/></w:trPr>");
-        for column in columns {
-            xml.push_str(&cell(column, true));
+        for (column, width) in columns.iter().zip(&widths) {
+            xml.push_str(&cell(column, true, *width, font_size));
         }
         xml.push_str("</w:tr>");
     }
     for row in rows {
         xml.push_str("<w:tr>");
-        for index in 0..width {
+        for (index, width) in widths.iter().enumerate() {
             let text = row.get(index).map(String::as_str).unwrap_or("");
-            xml.push_str(&cell(text, false));
+            xml.push_str(&cell(text, false, *width, font_size));
         }
         xml.push_str("</w:tr>");
     }
