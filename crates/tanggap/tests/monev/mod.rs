@@ -16,6 +16,7 @@ use tanggap_store::testing::{TestDatabase, backends};
 use tanggap_web::i18n::Lang;
 use tanggap_web::report_document::VersionRenderer;
 
+mod api;
 mod documents;
 mod pages;
 
