@@ -195,6 +195,26 @@ fn version_text(lang: Lang, services: &tanggap_service::Services, v: &SopVersion
     }
 }
 
+/// Every version of an SOP, the version in effect now, and the version
+/// `requested` (the one in effect when `None`); an unknown version is not
+/// found.
+async fn find_versions(
+    state: &AppState,
+    number: &str,
+    requested: Option<i64>,
+) -> Result<(Vec<SopVersion>, SopVersion, SopVersion), crate::error::ApiError> {
+    let s = &state.services;
+    let versions = s.sop_versions(number).await?;
+    let current = s.sop_in_effect(number, jiff::Timestamp::now()).await?;
+    let wanted = requested.unwrap_or(current.version);
+    let shown = versions
+        .iter()
+        .find(|v| v.version == wanted)
+        .cloned()
+        .ok_or(crate::error::ApiError::RouteNotFound)?;
+    Ok((versions, current, shown))
+}
+
 pub(crate) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -208,24 +228,9 @@ pub(crate) async fn show(
         .to_owned();
     let s = &state.services;
     let number = number_from_slug(&name);
-    let (versions, current) = match (
-        s.sop_versions(&number).await,
-        s.sop_in_effect(&number, jiff::Timestamp::now()).await,
-    ) {
-        (Ok(versions), Ok(current)) => (versions, current),
-        (Err(e), _) | (_, Err(e)) => {
-            return super::complaints::error_page(&state, lang, user, csrf, e.into());
-        }
-    };
-    let wanted = query.versi.unwrap_or(current.version);
-    let Some(shown) = versions.iter().find(|v| v.version == wanted).cloned() else {
-        return super::complaints::error_page(
-            &state,
-            lang,
-            user,
-            csrf,
-            crate::error::ApiError::RouteNotFound,
-        );
+    let (versions, current, shown) = match find_versions(&state, &number, query.versi).await {
+        Ok(found) => found,
+        Err(e) => return super::complaints::error_page(&state, lang, user, csrf, e),
     };
     let sop = shown.sop.clone();
     let (performers, rows, total) = flow(lang, &sop);
@@ -376,28 +381,12 @@ pub(crate) async fn pdf(
     let csrf = crate::auth::cookie(&headers, super::CSRF_COOKIE)
         .unwrap_or_default()
         .to_owned();
-    let s = &state.services;
     let number = number_from_slug(&name);
-    let (versions, current) = match (
-        s.sop_versions(&number).await,
-        s.sop_in_effect(&number, jiff::Timestamp::now()).await,
-    ) {
-        (Ok(versions), Ok(current)) => (versions, current),
-        (Err(e), _) | (_, Err(e)) => {
-            return super::complaints::error_page(&state, lang, user, csrf, e.into());
-        }
+    let shown = match find_versions(&state, &number, query.versi).await {
+        Ok((_, _, shown)) => shown,
+        Err(e) => return super::complaints::error_page(&state, lang, user, csrf, e),
     };
-    let wanted = query.versi.unwrap_or(current.version);
-    let Some(shown) = versions.into_iter().find(|v| v.version == wanted) else {
-        return super::complaints::error_page(
-            &state,
-            lang,
-            user,
-            csrf,
-            crate::error::ApiError::RouteNotFound,
-        );
-    };
-    let version_line = version_text(lang, s, &shown);
+    let version_line = version_text(lang, &state.services, &shown);
     let file_name = format!("sop-{name}-versi-{}.pdf", shown.version);
     let rendered =
         tokio::task::spawn_blocking(move || sop_pdf(lang, &shown.sop, &version_line)).await;
