@@ -156,6 +156,9 @@ pub enum TaskError {
     ApprovalMissing,
     /// The quarter has a run already.
     QuarterHasRun,
+    /// The quarter has no report version approved by the Sekda, which a
+    /// run starts from.
+    ReportNotApproved,
     /// The run is archived and changes no more.
     RunArchived,
 }
@@ -234,10 +237,25 @@ pub struct Analysis {
 pub struct Recap {
     pub year: i16,
     pub quarter: u8,
-    /// `figures` (computed when the run started) or an approved report version.
+    /// `approved_report` (the figures frozen in the quarter's approved
+    /// report version) or, for runs started before runs required an
+    /// approved version, `figures` (computed when the run started).
     pub basis: String,
     /// Headline figures as (label key, value).
     pub figures: Vec<(String, i64)>,
+    /// The approved report version of basis `approved_report`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportSource>,
+}
+
+/// The approved report version a run started from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportSource {
+    pub id: i64,
+    /// Number of the version within its quarter, 1 for the first.
+    pub number: i64,
+    /// SHA-256 of the version's PDF as the Sekda approved it.
+    pub sha256: String,
 }
 
 /// Notes of an activity that has no dedicated document.

@@ -26,6 +26,17 @@ pub use xlsx::render_xlsx;
 /// reads a [`Document`] from its data file.
 pub const REPORT_TEMPLATE: &str = include_str!("../templates/report.typ");
 
+/// The typst template of an SOP document in the layout of PermenPANRB
+/// 35/2012: the identity part, then the flowchart table whose performer
+/// columns carry the chart as drawing marks. Its data is built by the web
+/// crate from an SOP definition.
+pub const SOP_TEMPLATE: &str = include_str!("../templates/sop.typ");
+
+/// The typst template of one part of a monitoring and evaluation archive
+/// bundle: the index page or one task's document, chosen by the `kind`
+/// of its data. The web crate joins the parts with [`render_pdf_bundle`].
+pub const MONEV_TEMPLATE: &str = include_str!("../templates/monev.typ");
+
 /// Renders a [`Document`] with [`REPORT_TEMPLATE`] to PDF.
 pub fn render_report_pdf(document: &Document) -> Result<Vec<u8>, RenderError> {
     render_pdf(REPORT_TEMPLATE, &serde_json::to_value(document)?)

@@ -8,7 +8,8 @@
 
 use crate::error::ServiceError;
 use crate::import::SampleComplaint;
-use crate::{Services, now};
+use crate::report_versions::ReportRenderer;
+use crate::{Principal, Services, now};
 use jiff::civil::Time;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeSet, HashMap};
@@ -65,7 +66,19 @@ pub struct DemoReport {
     pub complaints_imported: usize,
     pub steps_replayed: usize,
     pub rejected_lines: Vec<(usize, String)>,
+    /// Quarterly report versions taken to the Sekda's approval.
+    pub reports_approved: usize,
+    /// Monitoring and evaluation runs started from an approved report.
+    pub monev_runs_started: usize,
 }
+
+/// Quarters whose report the demo takes to the Sekda's approval, so that
+/// a monitoring and evaluation run can start from them.
+pub const DEMO_APPROVED_QUARTERS: &[(i16, u8)] = &[(2026, 1), (2026, 3)];
+
+/// The quarter whose monitoring and evaluation run the demo starts; the
+/// other approved quarters are left for a user to start.
+pub const DEMO_MONEV_QUARTER: (i16, u8) = (2026, 3);
 
 /// Derives a deterministic number from a sample id, for choices in the replay.
 fn dice(id: &str, salt: u64) -> u64 {
@@ -254,9 +267,15 @@ impl Services {
         Ok(created)
     }
 
-    /// Sets up the demo: users, the sample complaints and their history.
-    /// Safe to run again: nothing is created twice.
-    pub async fn setup_demo(&self, samples_jsonl: &str) -> Result<DemoReport, ServiceError> {
+    /// Sets up the demo: users, the sample complaints and their history,
+    /// the approved reports of [`DEMO_APPROVED_QUARTERS`] and the run of
+    /// [`DEMO_MONEV_QUARTER`]. `renderer` renders the report versions'
+    /// files. Safe to run again: nothing is created twice.
+    pub async fn setup_demo(
+        &self,
+        samples_jsonl: &str,
+        renderer: &dyn ReportRenderer,
+    ) -> Result<DemoReport, ServiceError> {
         let mut report = DemoReport::default();
         let reference = self.reference_cache();
         let mut agencies = BTreeSet::new();
@@ -330,7 +349,65 @@ impl Services {
         }
         let sweep = self.run_lifecycle_sweep(until).await?;
         tracing::info!(?sweep, "demo lifecycle sweep done");
+        self.setup_demo_reports(&mut report, renderer).await?;
         Ok(report)
+    }
+
+    async fn demo_principal(&self, username: &str) -> Result<Principal, ServiceError> {
+        let user = self
+            .store
+            .find_user(username)
+            .await?
+            .ok_or(ServiceError::NotFound { entity: "user" })?;
+        Ok(Principal {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role: user.role,
+            agency: user.agency_code,
+        })
+    }
+
+    /// Takes the reports of the demo quarters through review and approval
+    /// (SOP 04), and starts the demo quarter's run (SOP 05) from its
+    /// approved version. Quarters that have an approved version or a run
+    /// already are left as they are.
+    async fn setup_demo_reports(
+        &self,
+        report: &mut DemoReport,
+        renderer: &dyn ReportRenderer,
+    ) -> Result<(), ServiceError> {
+        let team = self.demo_principal("tim.pengaduan").await?;
+        let head = self.demo_principal("kepala.humpro").await?;
+        let sekda = self.demo_principal("sekda").await?;
+        let approved = self.report_archive(&sekda).await?;
+        for &(year, quarter) in DEMO_APPROVED_QUARTERS {
+            if approved
+                .iter()
+                .any(|v| v.year == year && v.quarter == quarter)
+            {
+                continue;
+            }
+            let version = self
+                .generate_report_version(&team, year, quarter, "id", renderer)
+                .await?;
+            self.submit_report_version(&team, version.id).await?;
+            self.review_report_version(&head, version.id, true, "")
+                .await?;
+            self.decide_report_version(&sekda, version.id, true, &version.pdf_sha256, "")
+                .await?;
+            report.reports_approved += 1;
+        }
+        let (year, quarter) = DEMO_MONEV_QUARTER;
+        let runs = self.monev_runs(&team).await?;
+        if !runs
+            .iter()
+            .any(|r| r.year == i64::from(year) && r.quarter == i64::from(quarter))
+        {
+            self.start_monev_run(&team, year, quarter).await?;
+            report.monev_runs_started += 1;
+        }
+        Ok(())
     }
 
     async fn replay_sample(

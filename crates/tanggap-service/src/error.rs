@@ -67,6 +67,7 @@ impl ServiceError {
                 TaskError::WrongState { .. } => "task_wrong_state",
                 TaskError::ApprovalMissing => "approval_missing",
                 TaskError::QuarterHasRun => "quarter_has_run",
+                TaskError::ReportNotApproved => "report_not_approved",
                 TaskError::RunArchived => "run_archived",
             },
             ServiceError::Internal(_) | ServiceError::Store(_) => "internal",

@@ -1,19 +1,20 @@
 //! Monitoring and evaluation runs (SOP 05): who may start, work on,
 //! approve and archive each task, and the documents the tasks produce.
 //!
-//! NOTE: a run starts from the quarter's figures as computed when it
-//! starts (basis `figures`), because the application has no approved
-//! report versions yet.
+//! A run starts from the quarter's report version approved by the Sekda
+//! (SOP 04's output, SOP 05's first requirement): its frozen figures are
+//! the run's recap, and the run records the version's id and SHA-256.
 
 use crate::attachments::{CheckedUpload, write_file_once};
 use crate::error::ServiceError;
+use crate::report_versions::FrozenFigures;
 use crate::{Principal, Services, now, sha256_hex};
 use jiff::Timestamp;
 use serde_json::json;
 use tanggap_core::Role;
 use tanggap_core::monev::{
-    self, Analysis, DocumentKind, Minutes, MonitoringReport, Notes, Recap, RunStatus, SiteVisit,
-    TaskError, TaskStatus,
+    self, Analysis, DocumentKind, Minutes, MonitoringReport, Notes, Recap, ReportSource, RunStatus,
+    SiteVisit, TaskError, TaskStatus,
 };
 use tanggap_core::sop::{Activity, Sop};
 use tanggap_core::validate::{FieldError, NAME_MAX, TEXT_MAX, Validator};
@@ -379,20 +380,21 @@ impl Services {
         quarter: u8,
     ) -> Result<i64, ServiceError> {
         require(principal, &[Role::ComplaintTeam])?;
-        let report = self.quarterly_report(principal, year, quarter).await?;
+        let (source, figures) = self.approved_report(year, quarter).await?;
         let started_at = now();
         let version = self.sop_in_effect(monev::SOP_NUMBER, started_at).await?;
         let plan = monev::plan(&version.sop, started_at, &self.calendar());
-        let headline = report.current.headline();
+        let headline = figures.report.current.headline();
         let recap = Recap {
             year,
             quarter,
-            basis: "figures".into(),
+            basis: "approved_report".into(),
             figures: crate::report::Headline::NAMES
                 .iter()
                 .zip(headline.values())
                 .map(|(name, value)| ((*name).to_owned(), value))
                 .collect(),
+            report: Some(source.clone()),
         };
         let content = document_json(&recap)?;
         let tasks: Vec<TaskRecord> = plan
@@ -441,17 +443,68 @@ impl Services {
             started_by: Some(principal.user_id),
             started_at: micros(started_at),
             archived_at: None,
+            report_version_id: Some(source.id),
+            report_sha256: Some(source.sha256.clone()),
         };
         let draft = audit(
             principal,
             "monev.start",
             0,
-            json!({ "year": year, "quarter": quarter, "sop_version": version.version }),
+            json!({
+                "year": year,
+                "quarter": quarter,
+                "sop_version": version.version,
+                "report_version_id": source.id,
+                "report_sha256": source.sha256,
+            }),
         );
         self.store
             .insert_monev_run(&run, &tasks, &documents, draft)
             .await?
             .ok_or(ServiceError::Task(TaskError::QuarterHasRun))
+    }
+
+    /// Finds the quarter's newest report version approved by the Sekda,
+    /// with the figures frozen in it; a run starts from it.
+    async fn approved_report(
+        &self,
+        year: i16,
+        quarter: u8,
+    ) -> Result<(ReportSource, FrozenFigures), ServiceError> {
+        let approved = self
+            .store
+            .list_report_versions(true, false)
+            .await?
+            .into_iter()
+            .filter(|r| r.year == i32::from(year) && r.quarter == i32::from(quarter))
+            .filter_map(|r| {
+                let (_, _, sha256) = r.approved.clone()?;
+                Some((r, sha256))
+            })
+            .max_by_key(|(r, _)| r.number);
+        let Some((listed, sha256)) = approved else {
+            return Err(ServiceError::Task(TaskError::ReportNotApproved));
+        };
+        // The list leaves the frozen figures out; the version has them.
+        let record =
+            self.store
+                .get_report_version(listed.id)
+                .await?
+                .ok_or(ServiceError::NotFound {
+                    entity: "report_version",
+                })?;
+        let figures: FrozenFigures = serde_json::from_value(record.figures).map_err(|e| {
+            ServiceError::Internal(format!(
+                "stored figures of report version {}: {e}",
+                record.id
+            ))
+        })?;
+        let source = ReportSource {
+            id: record.id,
+            number: record.number,
+            sha256,
+        };
+        Ok((source, figures))
     }
 
     /// Loads a run for a change by the caller on `activity`'s task: the

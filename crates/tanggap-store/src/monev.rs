@@ -39,6 +39,11 @@ pub struct RunRecord {
     pub started_by: Option<i64>,
     pub started_at: i64,
     pub archived_at: Option<i64>,
+    /// The approved report version the run started from; `None` for runs
+    /// started before runs required one.
+    pub report_version_id: Option<i64>,
+    /// SHA-256 of the PDF of that version, as the Sekda approved it.
+    pub report_sha256: Option<String>,
 }
 
 /// One task of a run: one SOP activity.
@@ -229,6 +234,8 @@ macro_rules! impl_monev_store {
                     started_by: r.try_get("started_by")?,
                     started_at: r.try_get("started_at")?,
                     archived_at: r.try_get("archived_at")?,
+                    report_version_id: r.try_get("report_version_id")?,
+                    report_sha256: r.try_get("report_sha256")?,
                 })
             }
 
@@ -485,7 +492,8 @@ macro_rules! impl_monev_store {
                 }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO monev_runs (year, quarter, sop_version, basis, status, version, \
-                     started_by, started_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
+                     started_by, started_at, report_version_id, report_sha256) \
+                     VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(run.year)
                 .bind(run.quarter)
@@ -494,6 +502,8 @@ macro_rules! impl_monev_store {
                 .bind(run.status.clone())
                 .bind(run.started_by)
                 .bind(run.started_at)
+                .bind(run.report_version_id)
+                .bind(run.report_sha256.clone())
                 .fetch_one(&mut *tx)
                 .await?;
                 for task in tasks {

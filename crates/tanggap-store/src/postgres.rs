@@ -55,6 +55,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../migrations/postgres/0011_triage.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../migrations/postgres/0013_monev_report_version.sql"),
+    },
 ];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).

@@ -57,6 +57,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../migrations/sqlite/0011_triage.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../migrations/sqlite/0013_monev_report_version.sql"),
+    },
 ];
 
 pub struct SqliteStore {

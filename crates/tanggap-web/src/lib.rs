@@ -16,6 +16,17 @@ mod ui;
 
 pub use api::ApiDoc;
 
+/// Renders a monitoring and evaluation run's archive bundle as one PDF,
+/// the renderer the archive step of the run page passes to
+/// [`Services::archive_monev_run`].
+pub fn render_monev_bundle(
+    services: &Services,
+    lang: i18n::Lang,
+    view: &tanggap_service::monev::RunView,
+) -> Result<tanggap_service::monev::Bundle, String> {
+    ui::monev::bundle(services, lang, view)
+}
+
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 

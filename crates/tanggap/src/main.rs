@@ -890,11 +890,16 @@ async fn serve(
         let seeded = services.seed_reference(REFERENCE).await?;
         tracing::info!(?seeded, "reference data loaded");
         let started = std::time::Instant::now();
-        let report = services.setup_demo(SAMPLE_COMPLAINTS).await?;
+        let renderer = tanggap_web::report_document::VersionRenderer {
+            services: services.clone(),
+        };
+        let report = services.setup_demo(SAMPLE_COMPLAINTS, &renderer).await?;
         tracing::info!(
             users = report.users_created,
             complaints = report.complaints_imported,
             steps = report.steps_replayed,
+            reports_approved = report.reports_approved,
+            monev_runs = report.monev_runs_started,
             seconds = started.elapsed().as_secs_f32(),
             "demo data ready"
         );

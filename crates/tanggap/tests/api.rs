@@ -519,21 +519,37 @@ async fn demo_runs_and_audit_verifies() {
         .await
         .expect("services");
     services.seed_reference(REFERENCE).await.expect("seed");
+    let renderer = tanggap_web::report_document::VersionRenderer {
+        services: services.clone(),
+    };
     let report = services
-        .setup_demo(include_str!("../../../data/pengaduan-contoh.jsonl"))
+        .setup_demo(
+            include_str!("../../../data/pengaduan-contoh.jsonl"),
+            &renderer,
+        )
         .await
         .expect("demo");
     assert_eq!(report.complaints_imported, 240);
+    assert_eq!(
+        report.reports_approved,
+        tanggap_service::demo::DEMO_APPROVED_QUARTERS.len()
+    );
+    assert_eq!(report.monev_runs_started, 1, "the demo has a run");
     assert!(
         report.rejected_lines.is_empty(),
         "{:?}",
         report.rejected_lines
     );
     let again = services
-        .setup_demo(include_str!("../../../data/pengaduan-contoh.jsonl"))
+        .setup_demo(
+            include_str!("../../../data/pengaduan-contoh.jsonl"),
+            &renderer,
+        )
         .await
         .expect("demo again");
     assert_eq!(again.complaints_imported, 0);
+    assert_eq!(again.reports_approved, 0);
+    assert_eq!(again.monev_runs_started, 0);
     // Every staff step of the demo names its account in the audit log.
     let entries = store
         .audit_entries(0, 1_000_000)

@@ -10,7 +10,9 @@ use utoipa::OpenApi;
 pub(crate) mod complaints;
 pub(crate) mod dto;
 mod health;
+mod monev;
 mod reference;
+mod report_versions;
 mod session;
 mod triage;
 mod webhooks;
@@ -36,7 +38,7 @@ pub(crate) struct ApiPath<T>(pub T);
     info(
         title = "Tanggap API",
         version = "1",
-        description = "Public-complaint management: intake, lifecycle and reference data. Messages are Indonesian unless Accept-Language asks for English."
+        description = "Public-complaint management: intake, lifecycle, reference data, quarterly report versions and monitoring and evaluation runs. Messages are Indonesian unless Accept-Language asks for English."
     ),
     paths(
         session::login,
@@ -57,6 +59,18 @@ pub(crate) struct ApiPath<T>(pub T);
         triage::convert,
         triage::attach,
         triage::dismiss,
+        monev::list,
+        monev::get_one,
+        monev::start,
+        monev::step,
+        report_versions::list,
+        report_versions::get_one,
+        report_versions::generate,
+        report_versions::narrative,
+        report_versions::submit,
+        report_versions::review,
+        report_versions::approve,
+        report_versions::publish,
     ),
     components(schemas(dto::Problem, dto::FieldProblem))
 )]
@@ -96,6 +110,48 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/triage/{id}/convert", post(triage::convert))
         .route("/api/v1/triage/{id}/attach", post(triage::attach))
         .route("/api/v1/triage/{id}/dismiss", post(triage::dismiss))
+        // Monitoring and evaluation (SOP 05): the complaint team starts a
+        // run; each task's performers, the Sekda for the analysis's
+        // approval, and the roles that may read runs; the monev service
+        // checks the roles.
+        .route("/api/v1/monev/runs", get(monev::list).post(monev::start))
+        .route("/api/v1/monev/runs/{id}", get(monev::get_one))
+        .route(
+            "/api/v1/monev/runs/{id}/tasks/{activity}/{action}",
+            post(monev::step),
+        )
+        // Quarterly report versions (SOP 04): the complaint team generates,
+        // revises and submits, the head of section reviews, the Sekda
+        // approves, the central admin publishes; the report-version
+        // service checks the roles.
+        .route(
+            "/api/v1/report-versions",
+            get(report_versions::list).post(report_versions::generate),
+        )
+        .route(
+            "/api/v1/report-versions/{id}",
+            get(report_versions::get_one),
+        )
+        .route(
+            "/api/v1/report-versions/{id}/narrative",
+            post(report_versions::narrative),
+        )
+        .route(
+            "/api/v1/report-versions/{id}/submit",
+            post(report_versions::submit),
+        )
+        .route(
+            "/api/v1/report-versions/{id}/review",
+            post(report_versions::review),
+        )
+        .route(
+            "/api/v1/report-versions/{id}/approve",
+            post(report_versions::approve),
+        )
+        .route(
+            "/api/v1/report-versions/{id}/publish",
+            post(report_versions::publish),
+        )
         // Authenticated by the provider's signature or shared secret.
         .route(
             "/webhooks/whatsapp",

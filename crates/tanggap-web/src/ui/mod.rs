@@ -30,7 +30,7 @@ mod home;
 mod import;
 mod layout;
 pub(crate) mod map;
-mod monev;
+pub(crate) mod monev;
 mod open311_keys;
 mod outbox;
 pub(crate) mod portal;
@@ -39,6 +39,7 @@ mod report;
 mod report_versions;
 mod session;
 mod sop;
+mod sop_chart;
 pub(crate) mod transparency;
 mod triage;
 mod views;
@@ -100,6 +101,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/publikasi/laporan/{id}", get(report_versions::public_pdf))
         .route("/sop", get(sop::index))
         .route("/sop/{name}", get(sop::show))
+        .route("/sop/{name}/pdf", get(sop::pdf))
         .route("/sop/{name}/ubah", get(sop::edit_page).post(sop::edit))
         .route("/monev", get(monev::list))
         .route("/monev/mulai", post(monev::start))

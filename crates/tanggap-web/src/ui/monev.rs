@@ -1,6 +1,6 @@
 //! Staff pages of monitoring and evaluation runs (SOP 05): the list of
 //! runs, one run with a section per task, the archive, and the archive
-//! bundle itself, which is rendered here in Indonesian.
+//! bundle itself, one PDF rendered here in Indonesian.
 
 use super::attachments::{FILE_FIELD, file_response, read_form};
 use super::complaints::error_page;
@@ -130,6 +130,8 @@ pub(crate) struct RunPage {
     pub run_id: i64,
     pub heading: String,
     pub sop_line: String,
+    /// The approved report version the run started from, and its page.
+    pub report_line: Option<(String, String)>,
     pub status: String,
     pub tasks: Vec<TaskRow>,
     pub sections: Vec<TaskSection>,
@@ -152,19 +154,6 @@ pub(crate) struct ArchiveRow {
 pub(crate) struct ArchivePage {
     pub l: Layout,
     pub rows: Vec<ArchiveRow>,
-}
-
-#[derive(Template)]
-#[template(path = "monev_bundle.html")]
-pub(crate) struct BundleDocument {
-    pub l: Layout,
-    pub run_id: i64,
-    pub heading: String,
-    pub period: String,
-    pub generated: String,
-    pub sop_line: String,
-    /// Every task's document except the archive's own.
-    pub sections: Vec<TaskSection>,
 }
 
 fn layout(lang: Lang, user: Principal, csrf: String, path: String, title: String) -> Layout {
@@ -193,6 +182,19 @@ fn local_time(services: &Services, micros: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// Describes the approved report version a run started from; `None` for
+/// runs started before runs required one.
+fn report_line(lang: Lang, view: &RunView) -> Option<String> {
+    let source = view.recap().report?;
+    Some(lang.text(
+        "monev-run-report",
+        &[
+            ("number", source.number.to_string()),
+            ("value", source.sha256),
+        ],
+    ))
 }
 
 fn agency_label(services: &Services, code: &str) -> String {
@@ -419,6 +421,10 @@ async fn run_page(
             "monev-run-sop",
             &[("value", view.run.sop_version.to_string())],
         ),
+        report_line: report_line(lang, &view).map(|line| {
+            let href = format!("/laporan/versi/{}", view.run.report_version_id.unwrap_or(0));
+            (line, href)
+        }),
         status: lang.text(&format!("monev-status-{}", view.status.code()), &[]),
         tasks: task_rows(s, lang, &view),
         sections,
@@ -755,52 +761,198 @@ pub(crate) async fn complete_item(
     }
 }
 
-/// Renders the archive bundle: an index, then every task's document.
+/// Labels of the archive bundle's template, in `lang`.
+fn bundle_labels(lang: Lang) -> serde_json::Value {
+    let label = |key: &str| lang.text(key, &[]);
+    serde_json::json!({
+        "page": label("sop-pdf-page"),
+        "no": label("monev-no"),
+        "activity": label("monev-activity"),
+        "output": label("monev-output"),
+        "status": label("monev-status"),
+        "recap": label("monev-recap"),
+        "visits": label("monev-visits"),
+        "visit": label("monev-bundle-visit"),
+        "visit_none": label("monev-visit-none"),
+        "visit_complaints": label("monev-bundle-visit-complaints"),
+        "visit_agency": label("monev-visit-agency"),
+        "visit_date": label("monev-visit-date"),
+        "visit_location": label("monev-visit-location"),
+        "visit_findings": label("monev-visit-findings"),
+        "visit_explanation": label("monev-visit-explanation"),
+        "photos": label("monev-photos"),
+        "summary": label("monev-summary"),
+        "minutes_date": label("monev-minutes-date"),
+        "minutes_place": label("monev-minutes-place"),
+        "minutes_attendees": label("monev-minutes-attendees-shown"),
+        "minutes_agenda": label("monev-minutes-agenda"),
+        "minutes_discussion": label("monev-minutes-discussion"),
+        "minutes_decisions": label("monev-minutes-decisions"),
+        "action_items": label("monev-action-items"),
+        "item_description": label("monev-item-description"),
+        "item_owner": label("monev-item-owner"),
+        "item_due": label("monev-item-due"),
+        "analysis_summary": label("monev-analysis-summary"),
+        "analysis_findings": label("monev-analysis-findings"),
+        "analysis_recommendations": label("monev-analysis-recommendations"),
+        "approval": label("monev-approval"),
+    })
+}
+
+/// Builds the template data of one task's document in the bundle.
+fn bundle_part(lang: Lang, section: &TaskSection) -> serde_json::Value {
+    let mut part = serde_json::json!({
+        "kind": section.kind,
+        "number": section.number,
+        "description": section.description,
+        "output": section.output,
+        "hash_line": if section.has_document {
+            lang.text("monev-document-hash", &[("value", section.hash.clone())])
+        } else {
+            String::new()
+        },
+    });
+    let extra = match section.kind {
+        "recap" => serde_json::json!({ "recap": section.recap }),
+        "monitoring_report" => {
+            let visits: Vec<serde_json::Value> = section
+                .visits
+                .iter()
+                .map(|v| {
+                    serde_json::json!({
+                        "number": v.number,
+                        "complaints": v.complaints,
+                        "agency": v.agency,
+                        "visited_on": v.visited_on,
+                        "location": v.location,
+                        "findings": v.findings,
+                        "explanation": v.explanation,
+                        "photos": v.photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::json!({ "visits": visits, "summary": section.summary })
+        }
+        "minutes" => {
+            let items: Vec<serde_json::Value> = section
+                .items
+                .iter()
+                .map(|item| {
+                    let status = if item.done {
+                        "monev-item-completed"
+                    } else {
+                        "monev-item-open"
+                    };
+                    serde_json::json!({
+                        "description": item.description,
+                        "owner": item.owner,
+                        "due_on": item.due_on,
+                        "status": lang.text(status, &[]),
+                    })
+                })
+                .collect();
+            let m = &section.minutes;
+            let minutes = serde_json::json!({
+                "title": "",
+                "held_on": m.held_on,
+                "place": m.place,
+                "attendees": section.attendee_lines,
+                "agenda": m.agenda,
+                "discussion": m.discussion,
+                "decisions": m.decisions,
+            });
+            serde_json::json!({ "minutes": [minutes], "items": items })
+        }
+        "analysis" => serde_json::json!({
+            "analysis": {
+                "summary": section.analysis.summary,
+                "findings": section.analysis.findings,
+                "recommendations": section.analysis.recommendations,
+            },
+            "approval": section.approval,
+        }),
+        _ => serde_json::json!({ "notes": section.notes }),
+    };
+    if let (Some(part), serde_json::Value::Object(extra)) = (part.as_object_mut(), extra) {
+        part.extend(extra);
+    }
+    part
+}
+
+/// Renders the archive bundle as one PDF: an index page, then every
+/// task's document except the archive's own, each from a new page.
 ///
-/// NOTE: the bundle is one HTML file; the application has no PDF renderer
-/// yet.
-fn bundle(services: &Services, lang: Lang, view: &RunView) -> Result<Bundle, String> {
-    let sections = (0..view.tasks.len())
+/// NOTE: the site-visit photos are listed by file name, place and SHA-256;
+/// the images themselves stay in the run's photo files and are not
+/// embedded in the PDF.
+pub(crate) fn bundle(services: &Services, lang: Lang, view: &RunView) -> Result<Bundle, String> {
+    let sections: Vec<TaskSection> = (0..view.tasks.len())
         .filter(|i| view.tasks[*i].kind != DocumentKind::Archive)
         .map(|i| task_section(services, lang, view, i, None))
         .collect();
-    let heading = lang.text("monev-bundle-title", &[]);
-    let document = BundleDocument {
-        run_id: view.run.id,
-        l: Layout {
-            lang,
-            user: None,
-            csrf: String::new(),
-            path: String::new(),
-            title: heading.clone(),
-            flash: None,
-        },
-        heading,
-        period: lang.text(
+    let common = serde_json::json!({
+        "lang": lang.code(),
+        "labels": bundle_labels(lang),
+        "bundle_title": lang.text("monev-bundle-title", &[]),
+        "period": lang.text(
             "monev-bundle-period",
             &[
                 ("year", view.run.year.to_string()),
                 ("quarter", view.run.quarter.to_string()),
             ],
         ),
-        generated: lang.text(
+        "sop_line": lang.text(
+            "monev-run-sop",
+            &[("value", view.run.sop_version.to_string())],
+        ),
+    });
+    let with_common = |part: serde_json::Value| {
+        let mut data = common.clone();
+        if let (Some(data), serde_json::Value::Object(part)) = (data.as_object_mut(), part) {
+            data.extend(part);
+        }
+        data
+    };
+    let entries: Vec<serde_json::Value> = sections
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "number": s.number,
+                "description": s.description,
+                "output": s.output,
+            })
+        })
+        .collect();
+    let mut parts = vec![with_common(serde_json::json!({
+        "kind": "index",
+        "index_title": lang.text("monev-bundle-index", &[]),
+        "source_line": report_line(lang, view).unwrap_or_default(),
+        "generated": lang.text(
             "monev-bundle-generated",
             &[(
                 "value",
                 local_time(services, jiff::Timestamp::now().as_microsecond()),
             )],
         ),
-        sop_line: lang.text(
-            "monev-run-sop",
-            &[("value", view.run.sop_version.to_string())],
-        ),
-        sections,
-    };
-    let html = document.render().map_err(|e| e.to_string())?;
+        "entries": entries,
+    }))];
+    parts.extend(
+        sections
+            .iter()
+            .map(|section| with_common(bundle_part(lang, section))),
+    );
+    let pdf_parts: Vec<tanggap_documents::PdfPart<'_>> = parts
+        .iter()
+        .map(|data| tanggap_documents::PdfPart {
+            template: tanggap_documents::MONEV_TEMPLATE,
+            data,
+        })
+        .collect();
+    let pdf = tanggap_documents::render_pdf_bundle(&pdf_parts).map_err(|e| e.to_string())?;
     Ok(Bundle {
-        file_name: format!("monev-{}-triwulan-{}.html", view.run.year, view.run.quarter),
-        media_type: "text/html; charset=utf-8".into(),
-        content: html.into_bytes(),
+        file_name: format!("monev-{}-triwulan-{}.pdf", view.run.year, view.run.quarter),
+        media_type: "application/pdf".into(),
+        content: pdf,
     })
 }
 

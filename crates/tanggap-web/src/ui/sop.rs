@@ -5,25 +5,18 @@
 //! The pages are public: anyone may read the procedures.
 
 use super::session::render;
+use super::sop_chart::{H, Mark, W, cell, to_svg};
 use super::{CsrfToken, Layout, current_user, page_lang};
 use crate::AppState;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use std::fmt::Write;
 use tanggap_core::Role;
-use tanggap_core::sop::{Activity, Sop, Symbol, TimeUnit};
+use tanggap_core::sop::{Sop, TimeUnit};
 use tanggap_service::sops::{SopVersion, number_from_slug};
-
-/// Width and height of one flowchart cell, in SVG user units (pixels).
-const W: i32 = 120;
-const H: i32 = 96;
-const MID: i32 = W / 2;
-/// Height of the horizontal connector between performer columns.
-const LANE_Y: i32 = 10;
 
 pub(crate) struct SopLink {
     pub slug: String,
@@ -63,6 +56,8 @@ pub(crate) struct SopPage {
     pub total: String,
     pub draft: bool,
     pub slug: String,
+    /// Version number of the SOP on the page, for the PDF link.
+    pub shown_version: i64,
     pub version_line: String,
     /// Shown when the page is not the version in effect now.
     pub older_note: Option<String>,
@@ -116,182 +111,6 @@ fn time_text(lang: Lang, value: u32, unit: TimeUnit) -> String {
     lang.text(key, &[("value", value.to_string())])
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Tells whether the flow goes from activity `from` straight to `from + 1`.
-fn flows_to_next(sop: &Sop, from: usize) -> bool {
-    let (Some(a), Some(b)) = (sop.activities.get(from), sop.activities.get(from + 1)) else {
-        return false;
-    };
-    match a.symbol {
-        Symbol::Decision => a.branches.iter().any(|br| br.next == b.id),
-        // A terminator after the first activity ends the flow.
-        Symbol::Terminator if from > 0 && a.next.is_none() => false,
-        _ => a.next.as_deref().is_none_or(|next| next == b.id),
-    }
-}
-
-/// Jumps from an activity to one that is not the next row: (label, row number).
-fn jumps(sop: &Sop, index: usize, a: &Activity) -> Vec<(String, usize)> {
-    let next_id = sop.activities.get(index + 1).map(|b| b.id.as_str());
-    let mut out = Vec::new();
-    for branch in &a.branches {
-        if Some(branch.next.as_str()) != next_id
-            && let Some(target) = sop.activity_index(&branch.next)
-        {
-            out.push((branch.label.clone(), target + 1));
-        }
-    }
-    if let Some(next) = &a.next
-        && Some(next.as_str()) != next_id
-        && let Some(target) = sop.activity_index(next)
-    {
-        out.push((String::new(), target + 1));
-    }
-    out
-}
-
-fn arrow_down(svg: &mut String, x: i32, y1: i32, y2: i32) {
-    let _ = write!(
-        svg,
-        r#"<line x1="{x}" y1="{y1}" x2="{x}" y2="{}" class="flow"/><polygon points="{},{} {},{} {x},{y2}" class="head"/>"#,
-        y2 - 5,
-        x - 4,
-        y2 - 6,
-        x + 4,
-        y2 - 6
-    );
-}
-
-fn line(svg: &mut String, x1: i32, y1: i32, x2: i32, y2: i32) {
-    let _ = write!(
-        svg,
-        r#"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" class="flow"/>"#
-    );
-}
-
-/// Draws the shape of an activity centred in its cell; returns its top and bottom.
-fn shape(svg: &mut String, symbol: Symbol, number: usize, co_performer: bool) -> (i32, i32) {
-    let class = if co_performer { "shape co" } else { "shape" };
-    let (top, bottom) = match symbol {
-        Symbol::Terminator => {
-            let _ = write!(
-                svg,
-                r#"<rect x="18" y="30" width="84" height="36" rx="18" class="{class}"/>"#
-            );
-            (30, 66)
-        }
-        Symbol::Process => {
-            let _ = write!(
-                svg,
-                r#"<rect x="18" y="30" width="84" height="36" class="{class}"/>"#
-            );
-            (30, 66)
-        }
-        Symbol::Decision => {
-            let _ = write!(
-                svg,
-                r#"<polygon points="60,22 104,48 60,74 16,48" class="{class}"/>"#
-            );
-            (22, 74)
-        }
-    };
-    if !co_performer {
-        let _ = write!(svg, r#"<text x="60" y="53" class="num">{number}</text>"#);
-    }
-    (top, bottom)
-}
-
-/// Draws the off-page connector (pentagon) that points to another row.
-fn connector(svg: &mut String, slot: usize, label: &str, target: usize) {
-    // Connectors sit below the shape, side by side from the centre rightwards.
-    let y = 78;
-    let x = 70 + i32::try_from(slot).unwrap_or(0) * 26;
-    let _ = write!(
-        svg,
-        r#"<polygon points="{x},{y} {},{y} {},{} {},{} {x},{}" class="connector"/><text x="{}" y="{}" class="conn">{}{target}</text>"#,
-        x + 22,
-        x + 22,
-        y + 9,
-        x + 11,
-        y + 16,
-        y + 9,
-        x + 11,
-        y + 11,
-        if label.is_empty() {
-            String::new()
-        } else {
-            format!("{}:", escape(&label[..1]))
-        },
-    );
-}
-
-/// Draws the cell of performer column `col` in row `index`.
-fn cell(sop: &Sop, index: usize, col: usize) -> String {
-    let a = &sop.activities[index];
-    let here = sop.performer_index(&a.performer).unwrap_or(0);
-    let mut svg = format!(
-        r#"<svg viewBox="0 0 {W} {H}" width="{W}" height="{H}" aria-hidden="true" focusable="false">"#
-    );
-
-    // Connector from the previous activity, along the top of the row.
-    if index > 0 && flows_to_next(sop, index - 1) {
-        let prev = &sop.activities[index - 1];
-        let from = sop.performer_index(&prev.performer).unwrap_or(0);
-        let (lo, hi) = (from.min(here), from.max(here));
-        if from != here {
-            if col == from {
-                line(&mut svg, MID, 0, MID, LANE_Y);
-                line(
-                    &mut svg,
-                    MID,
-                    LANE_Y,
-                    if here > from { W } else { 0 },
-                    LANE_Y,
-                );
-            } else if col == here {
-                line(
-                    &mut svg,
-                    if here > from { 0 } else { W },
-                    LANE_Y,
-                    MID,
-                    LANE_Y,
-                );
-            } else if col > lo && col < hi {
-                line(&mut svg, 0, LANE_Y, W, LANE_Y);
-            }
-        }
-        if col == here {
-            let top = if a.symbol == Symbol::Decision { 22 } else { 30 };
-            let start = if from == here { 0 } else { LANE_Y };
-            arrow_down(&mut svg, MID, start, top);
-        }
-    }
-
-    if col == here {
-        let (_, bottom) = shape(&mut svg, a.symbol, index + 1, false);
-        if flows_to_next(sop, index) {
-            line(&mut svg, MID, bottom, MID, H);
-        }
-        for (slot, (label, target)) in jumps(sop, index, a).into_iter().enumerate() {
-            connector(&mut svg, slot, &label, target);
-        }
-    } else if a
-        .co_performers
-        .iter()
-        .any(|p| sop.performer_index(p) == Some(col))
-    {
-        shape(&mut svg, a.symbol, index + 1, true);
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
 pub(crate) async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = page_lang(&headers);
     let user = current_user(&state, &headers).await;
@@ -340,7 +159,7 @@ fn flow(lang: Lang, sop: &Sop) -> (Vec<String>, Vec<SopRow>, String) {
             number: i + 1,
             description: a.description.clone(),
             cells: (0..sop.performers.len())
-                .map(|col| cell(sop, i, col))
+                .map(|col| to_svg(&cell(sop, i, col)))
                 .collect(),
             requirement: a.requirement.clone(),
             time: time_text(lang, a.time.value, a.time.unit),
@@ -376,6 +195,26 @@ fn version_text(lang: Lang, services: &tanggap_service::Services, v: &SopVersion
     }
 }
 
+/// Every version of an SOP, the version in effect now, and the version
+/// `requested` (the one in effect when `None`); an unknown version is not
+/// found.
+async fn find_versions(
+    state: &AppState,
+    number: &str,
+    requested: Option<i64>,
+) -> Result<(Vec<SopVersion>, SopVersion, SopVersion), crate::error::ApiError> {
+    let s = &state.services;
+    let versions = s.sop_versions(number).await?;
+    let current = s.sop_in_effect(number, jiff::Timestamp::now()).await?;
+    let wanted = requested.unwrap_or(current.version);
+    let shown = versions
+        .iter()
+        .find(|v| v.version == wanted)
+        .cloned()
+        .ok_or(crate::error::ApiError::RouteNotFound)?;
+    Ok((versions, current, shown))
+}
+
 pub(crate) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -389,24 +228,9 @@ pub(crate) async fn show(
         .to_owned();
     let s = &state.services;
     let number = number_from_slug(&name);
-    let (versions, current) = match (
-        s.sop_versions(&number).await,
-        s.sop_in_effect(&number, jiff::Timestamp::now()).await,
-    ) {
-        (Ok(versions), Ok(current)) => (versions, current),
-        (Err(e), _) | (_, Err(e)) => {
-            return super::complaints::error_page(&state, lang, user, csrf, e.into());
-        }
-    };
-    let wanted = query.versi.unwrap_or(current.version);
-    let Some(shown) = versions.iter().find(|v| v.version == wanted).cloned() else {
-        return super::complaints::error_page(
-            &state,
-            lang,
-            user,
-            csrf,
-            crate::error::ApiError::RouteNotFound,
-        );
+    let (versions, current, shown) = match find_versions(&state, &number, query.versi).await {
+        Ok(found) => found,
+        Err(e) => return super::complaints::error_page(&state, lang, user, csrf, e),
     };
     let sop = shown.sop.clone();
     let (performers, rows, total) = flow(lang, &sop);
@@ -439,6 +263,7 @@ pub(crate) async fn show(
         total,
         draft: sop.status != "approved",
         version_line: version_text(lang, s, &shown),
+        shown_version: shown.version,
         older_note: (shown.version != current.version).then(|| {
             lang.text(
                 "sop-version-showing",
@@ -451,6 +276,144 @@ pub(crate) async fn show(
         sop,
     };
     render(StatusCode::OK, &page)
+}
+
+/// Builds the data of the SOP document template: the identity part, the
+/// flowchart rows with their drawing marks, and the labels in `lang`.
+fn sop_document_data(lang: Lang, sop: &Sop, version_line: &str) -> serde_json::Value {
+    let (performers, _, total) = flow(lang, sop);
+    let rows: Vec<serde_json::Value> = sop
+        .activities
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let cells: Vec<Vec<Mark>> = (0..sop.performers.len())
+                .map(|col| cell(sop, i, col))
+                .collect();
+            serde_json::json!({
+                "number": i + 1,
+                "description": a.description,
+                "cells": cells,
+                "requirement": a.requirement,
+                "time": time_text(lang, a.time.value, a.time.unit),
+                "output": a.output,
+                "note": a.note.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let label = |key: &str| lang.text(key, &[]);
+    let labels = serde_json::json!({
+        "number": label("sop-number"),
+        "made_on": label("sop-made-on"),
+        "revised_on": label("sop-revised-on"),
+        "effective_on": label("sop-effective-on"),
+        "approved_by": label("sop-approved-by"),
+        "name": label("sop-name"),
+        "legal_basis": label("sop-legal-basis"),
+        "qualifications": label("sop-qualifications"),
+        "related": label("sop-related"),
+        "equipment": label("sop-equipment"),
+        "warnings": label("sop-warnings"),
+        "recording": label("sop-recording"),
+        "no": label("sop-no"),
+        "activity": label("sop-activity"),
+        "performers": label("sop-performers"),
+        "quality": label("sop-quality"),
+        "requirement": label("sop-requirement"),
+        "time": label("sop-time"),
+        "output": label("sop-output"),
+        "note": label("sop-note"),
+        "total": label("sop-total"),
+        "page": label("sop-pdf-page"),
+        "of": label("sop-pdf-of"),
+    });
+    let related: Vec<String> = sop
+        .related_sops
+        .iter()
+        .map(|r| format!("{} ({})", r.name, r.number))
+        .collect();
+    serde_json::json!({
+        "lang": lang.code(),
+        "labels": labels,
+        "draft": sop.status != "approved",
+        "draft_note": label("sop-draft-note"),
+        "version_line": version_line,
+        "organisation": sop.organisation,
+        "number": sop.number,
+        "made_on": long_date(lang, Some(&sop.made_on)),
+        "revised_on": long_date(lang, sop.revised_on.as_ref()),
+        "effective_on": long_date(lang, sop.effective_on.as_ref()),
+        "approved_by": {
+            "position": sop.approved_by.position,
+            "name": sop.approved_by.name,
+            "nip": sop.approved_by.nip,
+        },
+        "name": sop.name,
+        "legal_basis": sop.legal_basis,
+        "qualifications": sop.executor_qualifications,
+        "related": related,
+        "equipment": sop.equipment,
+        "warnings": sop.warnings,
+        "recording": sop.recording,
+        "performers": performers,
+        "cell": { "width": W, "height": H },
+        "rows": rows,
+        "total": total,
+    })
+}
+
+/// Renders an SOP as a PDF document in the layout of PermenPANRB 35/2012.
+pub(crate) fn sop_pdf(lang: Lang, sop: &Sop, version_line: &str) -> Result<Vec<u8>, String> {
+    let data = sop_document_data(lang, sop, version_line);
+    tanggap_documents::render_pdf(tanggap_documents::SOP_TEMPLATE, &data).map_err(|e| e.to_string())
+}
+
+/// Serves an SOP as a PDF download, the version in effect or `?versi=N`.
+/// Like the pages, the documents are public.
+pub(crate) async fn pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(query): Query<SopQuery>,
+) -> Response {
+    let lang = page_lang(&headers);
+    let user = current_user(&state, &headers).await;
+    let csrf = crate::auth::cookie(&headers, super::CSRF_COOKIE)
+        .unwrap_or_default()
+        .to_owned();
+    let number = number_from_slug(&name);
+    let shown = match find_versions(&state, &number, query.versi).await {
+        Ok((_, _, shown)) => shown,
+        Err(e) => return super::complaints::error_page(&state, lang, user, csrf, e),
+    };
+    let version_line = version_text(lang, &state.services, &shown);
+    let file_name = format!("sop-{name}-versi-{}.pdf", shown.version);
+    let rendered =
+        tokio::task::spawn_blocking(move || sop_pdf(lang, &shown.sop, &version_line)).await;
+    match rendered {
+        Ok(Ok(bytes)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(error)) => {
+            tracing::error!(sop = %number, %error, "SOP document rendering failed");
+            let e = tanggap_service::ServiceError::Internal(error);
+            super::complaints::error_page(&state, lang, user, csrf, e.into())
+        }
+        Err(error) => {
+            tracing::error!(sop = %number, %error, "SOP document rendering task failed");
+            let e = tanggap_service::ServiceError::Internal(error.to_string());
+            super::complaints::error_page(&state, lang, user, csrf, e.into())
+        }
+    }
 }
 
 /// Raises the `version = N` line of an SOP text by one, for the editor.
@@ -622,15 +585,16 @@ pub(crate) async fn edit(
 
 #[cfg(test)]
 mod tests {
+    use super::super::sop_chart::flows_to_next;
     use super::*;
-    use tanggap_core::sop::SHIPPED;
+    use tanggap_core::sop::{SHIPPED, Symbol};
 
     #[test]
     fn sop05_draws_one_shape_per_row_in_its_column() {
         let sop = Sop::parse(SHIPPED[4]).expect("SOP 05");
         for (i, a) in sop.activities.iter().enumerate() {
             let col = sop.performer_index(&a.performer).expect("performer");
-            let main = cell(&sop, i, col);
+            let main = to_svg(&cell(&sop, i, col));
             assert!(
                 main.contains(&format!(r#"class="num">{}<"#, i + 1)),
                 "row {}",
@@ -639,7 +603,7 @@ mod tests {
             for other in 0..sop.performers.len() {
                 if other != col {
                     assert!(
-                        !cell(&sop, i, other).contains("class=\"num\""),
+                        !to_svg(&cell(&sop, i, other)).contains("class=\"num\""),
                         "row {} col {other}",
                         i + 1
                     );
@@ -662,6 +626,6 @@ mod tests {
         let col = sop
             .performer_index(&sop.activities[decision].performer)
             .expect("performer");
-        assert!(cell(&sop, decision, col).contains("class=\"connector\""));
+        assert!(to_svg(&cell(&sop, decision, col)).contains("class=\"connector\""));
     }
 }

@@ -9,10 +9,15 @@ use tanggap_core::lifecycle::Intake;
 use tanggap_core::monev::{Analysis, Attendee, Minutes, SiteVisit, TaskError, TaskStatus};
 use tanggap_core::{Actor, ActorKind, Channel, Command, Complaint, ComplaintType, Role};
 use tanggap_service::complaints::Registered;
-use tanggap_service::monev::{Bundle, DocumentEdit, NewActionItem, RunView};
+use tanggap_service::monev::{DocumentEdit, NewActionItem, RunView};
+use tanggap_service::report_versions::HEAD_OF_SECTION_AGENCY;
 use tanggap_service::{Principal, ServiceConfig, ServiceError, Services};
 use tanggap_store::testing::{TestDatabase, backends};
+use tanggap_web::i18n::Lang;
+use tanggap_web::report_document::VersionRenderer;
 
+mod api;
+mod documents;
 mod pages;
 
 /// Services over a fresh database with the reference data and one user
@@ -86,6 +91,61 @@ impl Fixture {
     }
 }
 
+/// Takes a report version of the quarter through generation, review and
+/// the Sekda's approval, with users made for it; returns the version's id
+/// and the SHA-256 of its approved PDF. A run starts from such a version.
+pub(crate) async fn approve_report(s: &Services, year: i16, quarter: u8) -> (i64, String) {
+    let mut principals = Vec::new();
+    for (name, role, agency) in [
+        ("report.team", Role::ComplaintTeam, None),
+        (
+            "report.head",
+            Role::AgencyHead,
+            Some(HEAD_OF_SECTION_AGENCY),
+        ),
+        ("report.sekda", Role::CitySecretary, None),
+    ] {
+        let username = format!("{name}.{year}.{quarter}");
+        let user_id = s
+            .add_user(
+                None,
+                &username,
+                &username,
+                "kata-sandi-uji-123",
+                role,
+                agency,
+            )
+            .await
+            .expect("report user");
+        principals.push(Principal {
+            user_id,
+            username,
+            display_name: name.into(),
+            role,
+            agency: agency.map(str::to_owned),
+        });
+    }
+    let [team, head, sekda]: [Principal; 3] = principals.try_into().expect("three users");
+    let renderer = VersionRenderer {
+        services: s.clone(),
+    };
+    let version = s
+        .generate_report_version(&team, year, quarter, "id", &renderer)
+        .await
+        .expect("report version generated");
+    s.submit_report_version(&team, version.id)
+        .await
+        .expect("report version submitted");
+    s.review_report_version(&head, version.id, true, "")
+        .await
+        .expect("report version accepted");
+    let approved = s
+        .decide_report_version(&sekda, version.id, true, &version.pdf_sha256, "")
+        .await
+        .expect("report version approved");
+    (approved.id, approved.pdf_sha256)
+}
+
 fn minutes(place: &str) -> Minutes {
     Minutes {
         held_on: "2026-10-07".into(),
@@ -144,23 +204,25 @@ fn status_of(view: &RunView, activity: &str) -> TaskStatus {
         .expect("task")
 }
 
-fn render_bundle(view: &RunView) -> Result<Bundle, String> {
-    Ok(Bundle {
-        file_name: format!("monev-{}-{}.html", view.run.year, view.run.quarter),
-        media_type: "text/html".into(),
-        content: format!("<h1>Arsip {}</h1>", view.run.id).into_bytes(),
-    })
-}
-
 #[tokio::test]
 async fn monev_run_through_services() {
     for kind in backends() {
         let f = Fixture::new(kind).await;
         let s = &f.services;
 
-        // Only the complaint team starts a run.
+        // Only the complaint team starts a run, and only from the
+        // quarter's approved report version.
         let denied = s.start_monev_run(&f.sekda, 2026, 3).await;
         assert!(matches!(denied, Err(ServiceError::Forbidden)), "{kind}");
+        let unapproved = s.start_monev_run(&f.team, 2026, 3).await;
+        assert!(
+            matches!(
+                unapproved,
+                Err(ServiceError::Task(TaskError::ReportNotApproved))
+            ),
+            "{kind}: {unapproved:?}"
+        );
+        let (report_id, report_sha256) = approve_report(s, 2026, 3).await;
         let id = s.start_monev_run(&f.team, 2026, 3).await.expect("start");
         let again = s.start_monev_run(&f.team, 2026, 3).await;
         assert!(
@@ -172,7 +234,15 @@ async fn monev_run_through_services() {
         assert_eq!(view.run.sop_version, 1);
         assert_eq!(view.tasks.len(), 6);
         assert_eq!(status_of(&view, "prepare"), TaskStatus::InProgress);
-        assert_eq!(view.recap().basis, "figures");
+        assert_eq!(view.recap().basis, "approved_report");
+        assert_eq!(view.run.report_version_id, Some(report_id), "{kind}");
+        assert_eq!(
+            view.run.report_sha256.as_deref(),
+            Some(report_sha256.as_str()),
+            "{kind}"
+        );
+        let source = view.recap().report.expect("report source");
+        assert_eq!((source.id, source.sha256), (report_id, report_sha256));
         // Each task is due one working day after the one before.
         for pair in view.tasks.windows(2) {
             assert!(pair[0].due_at < pair[1].due_at, "{kind}");
@@ -375,7 +445,8 @@ async fn monev_run_through_services() {
         s.start_monev_task(&f.team, id, "archive")
             .await
             .expect("archive starts");
-        s.archive_monev_run(&f.team, id, &render_bundle)
+        let render = |view: &RunView| tanggap_web::render_monev_bundle(s, Lang::Id, view);
+        s.archive_monev_run(&f.team, id, &render)
             .await
             .expect("archived");
         let view = f.run(id).await;
@@ -386,7 +457,16 @@ async fn monev_run_through_services() {
         let archives = s.monev_archives(&f.sekda).await.expect("archives");
         assert_eq!(archives.len(), 1);
         let bundle = s.monev_archive_file(&f.sekda, id).await.expect("bundle");
-        assert_eq!(bundle.content, format!("<h1>Arsip {id}</h1>").into_bytes());
+        assert_eq!(bundle.media_type, "application/pdf", "{kind}");
+        assert_eq!(bundle.file_name, "monev-2026-triwulan-3.pdf", "{kind}");
+        assert_eq!(
+            tanggap_documents::sha256_hex(&bundle.content),
+            archives[0].1.sha256,
+            "{kind}: the archive lists the stored bundle's hash"
+        );
+        if let Some(text) = documents::pdf_words(&bundle.content) {
+            check_bundle_text(&text, &second_hash);
+        }
 
         // The archived run changes no more, but its action items are
         // still followed up.
@@ -414,6 +494,68 @@ async fn monev_run_through_services() {
         assert_eq!(s.monev_runs(&f.admin).await.expect("runs").len(), 1);
         f.stop().await;
     }
+}
+
+/// Checks the archive bundle's text: the index names every document
+/// before the documents follow in order, each with its key content.
+fn check_bundle_text(text: &str, analysis_hash: &str) {
+    let (index, documents) = text
+        .split_once("Daftar isi")
+        .map(|(_, rest)| {
+            rest.split_once("1. Persiapan pelaksanaan pemantauan")
+                .expect("the first document follows the index")
+        })
+        .expect("index page");
+    assert!(
+        text.starts_with("Dokumen Hasil Laporan Pemantauan dan Evaluasi"),
+        "{text}"
+    );
+    assert!(text.contains("Triwulan 3 tahun 2026"), "{text}");
+    for output in [
+        "Rekap laporan aduan masyarakat per triwulan",
+        "Laporan hasil pemantauan",
+        "Notulen rapat",
+        "Laporan telah diperiksa, disetujui dan berparaf Sekda",
+    ] {
+        assert!(index.contains(output), "index lists {output:?}: {index}");
+    }
+    let expected = [
+        // The monitoring report of the site visit.
+        "2. Kunjungan ke lokasi aduan",
+        "BJM-26-000001",
+        "Jalan Mantuil",
+        "Lubang jalan belum ditambal.",
+        "Menunggu material.",
+        "lokasi.jpg",
+        // The minutes of the meeting with the reported agency, with its
+        // action item.
+        "3. Rapat koordinasi dengan SKPD/Instansi terlapor",
+        "Ruang rapat PUPR",
+        "Peserta Satu (Dinas PUPR)",
+        "Perbaikan jalan dijadwalkan.",
+        "Menambal jalan Mantuil",
+        // The analysis with the Sekda's paraf on its hash.
+        "4. Analisa laporan hasil rapat dan pemantauan",
+        "Ringkasan kedua",
+        "Percepat perbaikan jalan.",
+        "Persetujuan dan paraf Sekda",
+        // The minutes of the meeting with the community.
+        "5. Rapat koordinasi bersama Komunitas LAPOR Baiman",
+        "Aula Sekretariat Daerah",
+    ];
+    let mut rest = documents;
+    for phrase in expected {
+        let at = rest
+            .find(phrase)
+            .unwrap_or_else(|| panic!("{phrase:?} in order in the documents: {documents}"));
+        rest = &rest[at + phrase.len()..];
+    }
+    let approval = format!("Disetujui dan diparaf untuk isi dengan SHA-256 {analysis_hash}");
+    assert!(documents.contains(&approval), "{approval:?} in {documents}");
+    assert!(
+        !documents.contains("6. Mengarsipkan"),
+        "the archive step has no document of its own"
+    );
 }
 
 /// SOP 05 with the site visit's time standard raised to `days`, as
@@ -446,6 +588,8 @@ async fn sop_versions_keep_started_work() {
         let today = s.calendar().local_date(Timestamp::now());
         let number = "05/humpro";
 
+        approve_report(s, 2026, 3).await;
+        approve_report(s, 2026, 4).await;
         let q3 = s.start_monev_run(&f.team, 2026, 3).await.expect("start");
 
         // Only the system administrator saves versions.

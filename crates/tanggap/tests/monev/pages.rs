@@ -97,6 +97,21 @@ async fn monev_pages_check_roles() {
         .await;
         assert_eq!(denied.0, StatusCode::FORBIDDEN, "{kind}: {}", denied.2);
 
+        // A quarter without an approved report version cannot start.
+        let (status, _, body) = submit(
+            &app,
+            &team,
+            "/monev/mulai",
+            &[("tahun", "2026"), ("triwulan", "3")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{kind}: {body}");
+        assert!(
+            body.contains("belum memiliki versi laporan triwulan yang disetujui Sekda"),
+            "{kind}: {body}"
+        );
+
+        let (_, report_sha256) = super::approve_report(&app.services, 2026, 3).await;
         let (status, location, body) = submit(
             &app,
             &team,
@@ -122,6 +137,12 @@ async fn monev_pages_check_roles() {
         assert!(
             body.contains("Menunggu: Rekap laporan aduan masyarakat per triwulan"),
             "{kind}: the page explains what a step waits for"
+        );
+        assert!(
+            body.contains(&format!(
+                "Dimulai dari laporan triwulan versi 1 yang disetujui Sekda (SHA-256 PDF {report_sha256})"
+            )),
+            "{kind}: the run shows its report version"
         );
 
         // The recap is the first step's document and can be finished.
