@@ -96,6 +96,12 @@ pub struct ImapConfig {
     /// Implicit TLS (IMAPS, usually port 993). Plain IMAP is meant for a
     /// server on the same host only.
     pub tls: bool,
+    /// Upgrades a plain connection (usually port 143) with STARTTLS before
+    /// logging in; only with `tls = false`.
+    pub starttls: bool,
+    /// PEM file of extra CA certificates trusted besides the built-in
+    /// webpki roots, e.g. a self-signed or internal server's CA.
+    pub ca_file: Option<std::path::PathBuf>,
     pub user: String,
     #[serde(skip)]
     pub password: String,
@@ -112,6 +118,8 @@ impl Default for ImapConfig {
             host: "127.0.0.1".into(),
             port: 993,
             tls: true,
+            starttls: false,
+            ca_file: None,
             user: String::new(),
             password: String::new(),
             folder: "INBOX".into(),

@@ -2,7 +2,7 @@
 //! and deduplication, and staff turning conversations into complaints,
 //! attaching them, and dismissing them over HTTP.
 
-mod mail;
+pub(crate) mod mail;
 
 use super::{App, get, post};
 use axum::Router;
