@@ -523,6 +523,48 @@ async fn concurrent_convert_creates_one_complaint() {
     }
 }
 
+/// The demo inbox goes through the webhook and e-mail parsers into three
+/// conversations, and a second run stores nothing.
+#[tokio::test]
+async fn demo_inbox_seeded_once() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let admin = app.login("admin").await;
+        let first = tanggap_intake::demo::seed_triage_inbox(&app.services)
+            .await
+            .expect("demo inbox");
+        assert_eq!(
+            (first.whatsapp, first.sms, first.email),
+            (3, 1, 1),
+            "{kind}"
+        );
+        let again = tanggap_intake::demo::seed_triage_inbox(&app.services)
+            .await
+            .expect("demo inbox again");
+        assert_eq!(
+            (again.whatsapp, again.sms, again.email),
+            (0, 0, 0),
+            "{kind}"
+        );
+
+        let list = conversations(&app, &admin, "new").await;
+        let mut channels: Vec<&str> = list.iter().filter_map(|c| c["channel"].as_str()).collect();
+        channels.sort_unstable();
+        assert_eq!(channels, ["email", "sms", "whatsapp"], "{kind}: {list:?}");
+        let mail = list
+            .iter()
+            .find(|c| c["channel"] == "email")
+            .and_then(|c| c["id"].as_i64())
+            .expect("e-mail conversation");
+        let (_, detail) = get(&admin, format!("{}/api/v1/triage/{mail}", app.base)).await;
+        assert_eq!(
+            detail["messages"][0]["files"][0]["file_name"], "saluran.png",
+            "{kind}: {detail}"
+        );
+        app.stop().await;
+    }
+}
+
 async fn complaint_events(app: &App, admin: &Client, complaint: i64) -> Vec<Value> {
     let (status, events) = get(
         admin,
