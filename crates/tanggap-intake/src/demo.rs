@@ -15,7 +15,7 @@ use serde_json::json;
 use tanggap_service::triage::{SmsConfig, WhatsAppConfig};
 use tanggap_service::{ServiceError, Services};
 
-/// Secret that signs the demo WhatsApp body; only this module uses it.
+/// Secret that signs the demo WhatsApp body, used only in this module.
 const DEMO_APP_SECRET: &str = "demo-whatsapp-app-secret";
 /// Invented WhatsApp number of the demo reporter.
 const DEMO_WHATSAPP_SENDER: &str = "6281200009001";

@@ -493,6 +493,33 @@ mod tests {
         assert_eq!(literal_size("{x}"), None);
     }
 
+    #[tokio::test]
+    async fn responses_read_with_literals() {
+        let mut input: &[u8] =
+            b"* SEARCH 3 4\r\n* 1 FETCH (UID 3 BODY[] {5}\r\nhello)\r\nt1 OK done\r\n";
+        let search = read_response(&mut input, 100).await.expect("search");
+        assert_eq!(search_uids(std::slice::from_ref(&search)), [3, 4]);
+        let fetch = read_response(&mut input, 100).await.expect("fetch");
+        assert_eq!(fetch.literals, [b"hello".to_vec()]);
+        assert_eq!(fetch.text, "* 1 FETCH (UID 3 BODY[] {5})");
+        let done = read_response(&mut input, 100).await.expect("completion");
+        assert_eq!(done.text, "t1 OK done");
+        assert!(matches!(
+            read_response(&mut input, 100).await,
+            Err(ImapError::Protocol(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn literals_over_limit_rejected() {
+        // Each literal fits, but together they exceed the limit.
+        let mut input: &[u8] = b"* 1 FETCH {3}\r\nabc {3}\r\ndef)\r\n";
+        let error = read_response(&mut input, 5).await.expect_err("limit");
+        assert!(error.to_string().contains("exceed the limit"), "{error}");
+        let mut input: &[u8] = b"* 1 FETCH {99999999999}\r\n";
+        assert!(read_response(&mut input, 5).await.is_err());
+    }
+
     #[test]
     fn quote_escapes() {
         assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");

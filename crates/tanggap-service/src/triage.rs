@@ -113,7 +113,7 @@ pub struct ImapConfig {
     /// server on the same host only.
     pub tls: bool,
     /// Upgrades a plain connection (usually port 143) with STARTTLS before
-    /// logging in; only with `tls = false`.
+    /// logging in. Only with `tls = false`.
     pub starttls: bool,
     /// PEM file of extra CA certificates trusted besides the built-in
     /// webpki roots, e.g. a self-signed or internal server's CA.
@@ -466,6 +466,9 @@ impl Services {
         let registered = self
             .register(&principal.actor(), intake, now(), Some(triage_claim(id)))
             .await?;
+        // NOTE: when the replaying request marks the conversation first,
+        // the request that created the complaint gets `triage_not_new`, and
+        // the reporter's secret it generated is not shown to anyone.
         let complaint = match &registered {
             Registered::New(complaint, _) => complaint.id,
             Registered::Replayed(complaint) => *complaint,

@@ -370,11 +370,11 @@ impl Services {
         params
     }
 
-    /// Builds one outbox row per contact of the reporter: the address a
-    /// WhatsApp, SMS or e-mail complaint came from, on that channel (see
-    /// [`origin_contact`]), then the e-mail address and, on the configured
-    /// phone channel, the phone number the reporter gave, each unless it
-    /// is the origin's channel or address.
+    /// Builds one outbox row per contact of the reporter. The first is the
+    /// address a WhatsApp, SMS or e-mail complaint came from, on that
+    /// channel (see [`origin_contact`]). Then come the e-mail address and,
+    /// on the configured phone channel, the phone number from the form,
+    /// each unless it is the origin's channel or address.
     async fn notification_rows(
         &self,
         complaint: &Complaint,
@@ -389,7 +389,7 @@ impl Services {
             PhoneChannel::Sms => "sms",
         };
         let origin = origin_contact(complaint);
-        let given = [
+        let form_contacts = [
             ("email", reporter.email.as_deref()),
             (phone_channel, reporter.phone.as_deref()),
         ]
@@ -408,7 +408,7 @@ impl Services {
                     && !same_address(origin_channel, address, channel, contact)
             })
         });
-        let contacts: Vec<(&str, &str)> = origin.into_iter().chain(given).collect();
+        let contacts: Vec<(&str, &str)> = origin.into_iter().chain(form_contacts).collect();
         if contacts.is_empty() {
             return Ok(Vec::new());
         }
