@@ -7,24 +7,33 @@
 //! tried again on the next poll; one stored before a crash but not marked
 //! is recognised by its Message-ID and not imported twice.
 //!
-//! The client speaks only the commands above. It runs over plain TCP or
-//! implicit TLS.
-// TODO: implicit TLS (`tls = true`) is not implemented yet; such a
-// configuration fails at connect with a clear error.
+//! The client speaks only the commands above. It runs over implicit TLS
+//! (`tls = true`, IMAPS), over plain TCP upgraded with STARTTLS
+//! (`starttls = true`), or over plain TCP, which is meant for a server on
+//! the same host only. TLS uses rustls with the ring provider, trusts the
+//! webpki roots plus the certificates in `ca_file`, and checks the server
+//! name against `host`.
 
 use crate::email::{self, Parsed};
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use tanggap_core::Channel;
 use tanggap_core::triage::QuarantineReason;
 use tanggap_service::attachments::Upload;
 use tanggap_service::triage::{ImapConfig, InboundMessage, IngestOutcome};
 use tanggap_service::{ServiceError, Services};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 /// Longest response line read, in bytes, so a broken server cannot make
 /// the client buffer without bound. Literals are limited separately.
-const LINE_MAX: usize = 64 * 1024;
+pub const LINE_MAX: usize = 64 * 1024;
 
 /// Errors of a poll.
 #[derive(Debug, thiserror::Error)]
@@ -38,8 +47,8 @@ pub enum ImapError {
     },
     #[error("IMAP server sent an invalid response: {0}")]
     Protocol(String),
-    #[error("implicit TLS is not supported yet; use a server on the same host without TLS")]
-    TlsUnsupported,
+    #[error("invalid IMAP TLS configuration: {0}")]
+    TlsConfig(String),
     #[error("storing a message failed: {0}")]
     Service(#[from] ServiceError),
 }
@@ -47,13 +56,17 @@ pub enum ImapError {
 /// One server response: its text with each literal replaced by `{N}`, and
 /// the literals in order.
 #[derive(Debug, Default)]
-struct Response {
-    text: String,
-    literals: Vec<Vec<u8>>,
+pub struct Response {
+    pub text: String,
+    pub literals: Vec<Vec<u8>>,
 }
 
+/// A byte stream to the server: plain TCP or TLS over TCP.
+trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
+
 struct Connection {
-    stream: BufReader<TcpStream>,
+    stream: BufReader<Box<dyn Transport>>,
     next_tag: u32,
     literal_max: usize,
 }
@@ -72,12 +85,68 @@ fn quote(text: &str) -> String {
     quoted
 }
 
+/// Builds the TLS connector: webpki roots plus the certificates of
+/// `ca_file`, with the ring provider that the rest of the workspace uses.
+fn tls_connector(config: &ImapConfig) -> Result<TlsConnector, ImapError> {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = &config.ca_file {
+        let certificates = CertificateDer::pem_file_iter(path)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| {
+                ImapError::TlsConfig(format!("reading ca_file {} failed: {e}", path.display()))
+            })?;
+        if certificates.is_empty() {
+            return Err(ImapError::TlsConfig(format!(
+                "ca_file {} contains no PEM certificate",
+                path.display()
+            )));
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|e| ImapError::TlsConfig(format!("ca_file {}: {e}", path.display())))?;
+        }
+    }
+    // rustls 0.23.48 deprecates the ring provider for lacking post-quantum
+    // key exchange, but ring is the one provider the workspace builds.
+    #[expect(deprecated, reason = "ring is the workspace's only TLS provider")]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ImapError::TlsConfig(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(tls)))
+}
+
+/// Runs the TLS handshake over `stream`, checking the certificate against
+/// the configured host name or IP address.
+async fn start_tls(
+    config: &ImapConfig,
+    stream: Box<dyn Transport>,
+) -> Result<Box<dyn Transport>, ImapError> {
+    let connector = tls_connector(config)?;
+    let name = ServerName::try_from(config.host.clone()).map_err(|e| {
+        ImapError::TlsConfig(format!("host {:?} is not a server name: {e}", config.host))
+    })?;
+    let stream = connector.connect(name, stream).await?;
+    Ok(Box::new(stream))
+}
+
 impl Connection {
     async fn connect(config: &ImapConfig) -> Result<Self, ImapError> {
-        if config.tls {
-            return Err(ImapError::TlsUnsupported);
+        if config.tls && config.starttls {
+            return Err(ImapError::TlsConfig(
+                "set either tls (implicit TLS) or starttls, not both".into(),
+            ));
         }
-        let stream = TcpStream::connect((config.host.as_str(), config.port)).await?;
+        let tcp = TcpStream::connect((config.host.as_str(), config.port)).await?;
+        let mut stream: Box<dyn Transport> = Box::new(tcp);
+        if config.tls {
+            stream = start_tls(config, stream).await?;
+        }
         let mut connection = Connection {
             stream: BufReader::new(stream),
             next_tag: 1,
@@ -90,39 +159,24 @@ impl Connection {
                 response: greeting.text,
             });
         }
+        if config.starttls {
+            connection.command("STARTTLS", "STARTTLS").await?;
+            // Bytes the server sent after its STARTTLS reply would be
+            // read as if they came over TLS (an injection attack), so
+            // they end the session.
+            if !connection.stream.buffer().is_empty() {
+                return Err(ImapError::Protocol(
+                    "data after the STARTTLS reply, before the TLS handshake".into(),
+                ));
+            }
+            let plain = connection.stream.into_inner();
+            connection.stream = BufReader::new(start_tls(config, plain).await?);
+        }
         Ok(connection)
     }
 
-    /// Reads one response line and the literals it announces.
     async fn read_response(&mut self) -> Result<Response, ImapError> {
-        let mut response = Response::default();
-        loop {
-            let mut line = Vec::new();
-            let read = (&mut self.stream)
-                .take(LINE_MAX as u64)
-                .read_until(b'\n', &mut line)
-                .await?;
-            if read == 0 {
-                return Err(ImapError::Protocol("connection closed".into()));
-            }
-            if !line.ends_with(b"\n") {
-                return Err(ImapError::Protocol("response line too long".into()));
-            }
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\r', '\n']);
-            response.text.push_str(text);
-            let Some(size) = literal_size(text) else {
-                return Ok(response);
-            };
-            if size > self.literal_max {
-                return Err(ImapError::Protocol(format!(
-                    "literal of {size} bytes exceeds the limit"
-                )));
-            }
-            let mut literal = vec![0; size];
-            self.stream.read_exact(&mut literal).await?;
-            response.literals.push(literal);
-        }
+        read_response(&mut self.stream, self.literal_max).await
     }
 
     /// Sends a command and collects the untagged responses until its
@@ -135,7 +189,9 @@ impl Connection {
         let tag = format!("t{}", self.next_tag);
         self.next_tag += 1;
         let line = format!("{tag} {arguments}\r\n");
-        self.stream.get_mut().write_all(line.as_bytes()).await?;
+        let stream = self.stream.get_mut();
+        stream.write_all(line.as_bytes()).await?;
+        stream.flush().await?;
         let mut untagged = Vec::new();
         loop {
             let response = self.read_response().await?;
@@ -153,6 +209,48 @@ impl Connection {
     }
 }
 
+/// Reads one response line and the literals it announces. Each line is
+/// limited to [`LINE_MAX`] bytes, the literals of one response together to
+/// `literal_max` bytes, and the text to both together.
+pub async fn read_response<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    literal_max: usize,
+) -> Result<Response, ImapError> {
+    let mut response = Response::default();
+    let mut literal_bytes = 0usize;
+    loop {
+        let mut line = Vec::new();
+        let read = (&mut *reader)
+            .take(LINE_MAX as u64)
+            .read_until(b'\n', &mut line)
+            .await?;
+        if read == 0 {
+            return Err(ImapError::Protocol("connection closed".into()));
+        }
+        if !line.ends_with(b"\n") {
+            return Err(ImapError::Protocol("response line too long".into()));
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        response.text.push_str(text);
+        if response.text.len() > literal_max.saturating_add(LINE_MAX) {
+            return Err(ImapError::Protocol("response too long".into()));
+        }
+        let Some(size) = literal_size(text) else {
+            return Ok(response);
+        };
+        literal_bytes = literal_bytes.saturating_add(size);
+        if literal_bytes > literal_max {
+            return Err(ImapError::Protocol(format!(
+                "literals of {literal_bytes} bytes exceed the limit of {literal_max}"
+            )));
+        }
+        let mut literal = vec![0; size];
+        reader.read_exact(&mut literal).await?;
+        response.literals.push(literal);
+    }
+}
+
 /// Returns the size of the literal announced at the end of a line (`{N}`).
 fn literal_size(line: &str) -> Option<usize> {
     let open = line.strip_suffix('}')?.rfind('{')?;
@@ -160,7 +258,7 @@ fn literal_size(line: &str) -> Option<usize> {
 }
 
 /// Returns the number after `key` in a response, e.g. `UIDVALIDITY 7`.
-fn number_after(text: &str, key: &str) -> Option<u64> {
+pub fn number_after(text: &str, key: &str) -> Option<u64> {
     let start = text.find(key)? + key.len();
     text[start..]
         .trim_start()
@@ -168,6 +266,15 @@ fn number_after(text: &str, key: &str) -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// Returns the UIDs listed by `* SEARCH` responses.
+pub fn search_uids(responses: &[Response]) -> Vec<u64> {
+    responses
+        .iter()
+        .filter_map(|r| r.text.strip_prefix("* SEARCH"))
+        .flat_map(|rest| rest.split_whitespace().filter_map(|n| n.parse().ok()))
+        .collect()
 }
 
 /// Counts of one poll.
@@ -199,11 +306,7 @@ pub async fn poll_once(services: &Services, config: &ImapConfig) -> Result<PollS
         .find_map(|r| number_after(&r.text, "UIDVALIDITY"))
         .unwrap_or(0);
     let found = connection.command("SEARCH", "UID SEARCH UNSEEN").await?;
-    let uids: Vec<u64> = found
-        .iter()
-        .filter_map(|r| r.text.strip_prefix("* SEARCH"))
-        .flat_map(|rest| rest.split_whitespace().filter_map(|n| n.parse().ok()))
-        .collect();
+    let uids = search_uids(&found);
 
     let mut summary = PollSummary::default();
     for uid in uids {
@@ -285,7 +388,7 @@ fn count_quarantine(summary: &mut PollSummary, outcome: IngestOutcome) {
 }
 
 /// Parses one raw message and hands it to the inbox.
-async fn process(
+pub(crate) async fn process(
     services: &Services,
     raw: &[u8],
     fallback_id: String,
@@ -388,6 +491,33 @@ mod tests {
         assert_eq!(literal_size("* 1 FETCH (UID 3 BODY[] {120}"), Some(120));
         assert_eq!(literal_size("* 1 FETCH (UID 3)"), None);
         assert_eq!(literal_size("{x}"), None);
+    }
+
+    #[tokio::test]
+    async fn responses_read_with_literals() {
+        let mut input: &[u8] =
+            b"* SEARCH 3 4\r\n* 1 FETCH (UID 3 BODY[] {5}\r\nhello)\r\nt1 OK done\r\n";
+        let search = read_response(&mut input, 100).await.expect("search");
+        assert_eq!(search_uids(std::slice::from_ref(&search)), [3, 4]);
+        let fetch = read_response(&mut input, 100).await.expect("fetch");
+        assert_eq!(fetch.literals, [b"hello".to_vec()]);
+        assert_eq!(fetch.text, "* 1 FETCH (UID 3 BODY[] {5})");
+        let done = read_response(&mut input, 100).await.expect("completion");
+        assert_eq!(done.text, "t1 OK done");
+        assert!(matches!(
+            read_response(&mut input, 100).await,
+            Err(ImapError::Protocol(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn literals_over_limit_rejected() {
+        // Each literal fits, but together they exceed the limit.
+        let mut input: &[u8] = b"* 1 FETCH {3}\r\nabc {3}\r\ndef)\r\n";
+        let error = read_response(&mut input, 5).await.expect_err("limit");
+        assert!(error.to_string().contains("exceed the limit"), "{error}");
+        let mut input: &[u8] = b"* 1 FETCH {99999999999}\r\n";
+        assert!(read_response(&mut input, 5).await.is_err());
     }
 
     #[test]

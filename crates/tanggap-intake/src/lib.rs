@@ -5,6 +5,7 @@
 //! Parsers here take outside input, so each is property-tested never to
 //! panic on arbitrary bytes.
 
+pub mod demo;
 pub mod email;
 pub mod imap;
 pub mod signature;

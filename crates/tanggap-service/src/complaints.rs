@@ -109,7 +109,7 @@ fn identity_visible(principal: &Principal, complaint: &Complaint) -> bool {
 }
 
 /// Removes what the caller may not see.
-fn redact(principal: &Principal, mut complaint: Complaint) -> ComplaintView {
+pub(crate) fn redact(principal: &Principal, mut complaint: Complaint) -> ComplaintView {
     let visible = identity_visible(principal, &complaint);
     if !visible {
         // The channel reference is a phone number, an e-mail address or an

@@ -12,9 +12,9 @@
 //! events from the reporter, and the conversation is marked unread.
 
 use crate::attachments::{Upload, write_file_once};
-use crate::complaints::Created;
+use crate::complaints::{Created, Registered, redact};
 use crate::error::ServiceError;
-use crate::{Principal, Services, now};
+use crate::{Principal, Services, now, sha256_hex};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
@@ -26,7 +26,23 @@ use tanggap_store::triage::{
     NewTriageMessage, TriageConversation, TriageFile, TriageInsert, TriageMessage,
     TriageResolution, TriageRoute,
 };
-use tanggap_store::{AuditDraft, micros};
+use tanggap_store::{AuditDraft, IdempotencyClaim, micros};
+
+/// Idempotency records of converted conversations belong to this pseudo
+/// user id, like those of LAPOR! reports and imports, so the key does not
+/// depend on which staff member converts.
+const TRIAGE_KEY_USER_ID: i64 = 0;
+
+/// Builds the idempotency claim that keys the complaint made from a
+/// conversation.
+fn triage_claim(conversation: i64) -> IdempotencyClaim {
+    let key = format!("triage:{conversation}");
+    IdempotencyClaim {
+        user_id: TRIAGE_KEY_USER_ID,
+        request_hash: sha256_hex(key.as_bytes()),
+        key,
+    }
+}
 
 /// Conversations per page of the inbox.
 pub const TRIAGE_PAGE_SIZE: i64 = 50;
@@ -96,6 +112,12 @@ pub struct ImapConfig {
     /// Implicit TLS (IMAPS, usually port 993). Plain IMAP is meant for a
     /// server on the same host only.
     pub tls: bool,
+    /// Upgrades a plain connection (usually port 143) with STARTTLS before
+    /// logging in. Only with `tls = false`.
+    pub starttls: bool,
+    /// PEM file of extra CA certificates trusted besides the built-in
+    /// webpki roots, e.g. a self-signed or internal server's CA.
+    pub ca_file: Option<std::path::PathBuf>,
     pub user: String,
     #[serde(skip)]
     pub password: String,
@@ -112,6 +134,8 @@ impl Default for ImapConfig {
             host: "127.0.0.1".into(),
             port: 993,
             tls: true,
+            starttls: false,
+            ca_file: None,
             user: String::new(),
             password: String::new(),
             folder: "INBOX".into(),
@@ -436,11 +460,19 @@ impl Services {
         if intake.received_at.is_none() {
             intake.received_at = Some(conversation.first_at);
         }
-        // NOTE: two staff converting the same conversation at once could
-        // both create a complaint; the second one's conversation update is
-        // refused, and its complaint stays as an ordinary complaint.
-        let created = self.create_complaint(principal, intake, None).await?;
-        let complaint = created.view.complaint.id;
+        // The conversation keys the complaint, so two staff converting it
+        // at once, or a retry after a crash between the two writes below,
+        // get the one complaint the first request created.
+        let registered = self
+            .register(&principal.actor(), intake, now(), Some(triage_claim(id)))
+            .await?;
+        // NOTE: when the replaying request marks the conversation first,
+        // the request that created the complaint gets `triage_not_new`, and
+        // the reporter's secret it generated is not shown to anyone.
+        let complaint = match &registered {
+            Registered::New(complaint, _) => complaint.id,
+            Registered::Replayed(complaint) => *complaint,
+        };
         let resolved = self
             .store
             .resolve_triage_conversation(
@@ -455,7 +487,27 @@ impl Services {
             return Err(ServiceError::field("conversation", "triage_not_new"));
         }
         self.carry_files(principal, complaint, &messages).await;
-        Ok(created)
+        match registered {
+            Registered::New(complaint, secret) => Ok(Created {
+                view: redact(principal, *complaint),
+                secret: Some(secret),
+                replayed: false,
+            }),
+            Registered::Replayed(id) => {
+                let complaint =
+                    self.store
+                        .get_complaint(id)
+                        .await?
+                        .ok_or(ServiceError::NotFound {
+                            entity: "complaint",
+                        })?;
+                Ok(Created {
+                    view: redact(principal, complaint),
+                    secret: None,
+                    replayed: true,
+                })
+            }
+        }
     }
 
     /// Attaches a new conversation to an existing complaint that the

@@ -906,6 +906,13 @@ async fn serve(
         for (line, reason) in &report.rejected_lines {
             tracing::warn!(line, reason = %reason, "sample line rejected");
         }
+        let inbox = tanggap_intake::demo::seed_triage_inbox(&services).await?;
+        tracing::info!(
+            whatsapp = inbox.whatsapp,
+            sms = inbox.sms,
+            email = inbox.email,
+            "demo triage inbox ready"
+        );
     }
 
     let channels =

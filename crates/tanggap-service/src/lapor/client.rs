@@ -33,6 +33,10 @@ pub struct LaporConfig {
     /// Reports asked for per pull request (1 to 100).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
+    /// PEM file of extra CA certificates trusted for an `https://` base URL
+    /// besides the built-in webpki roots, e.g. an internal CA.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 fn default_token_env() -> String {
@@ -61,6 +65,7 @@ impl LaporConfig {
             request_timeout_seconds: default_request_timeout(),
             sync_interval_seconds: default_sync_interval(),
             page_size: default_page_size(),
+            ca_file: None,
         }
     }
 }
@@ -88,10 +93,16 @@ impl HttpConnector {
                 config.token_env
             )));
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(config.connect_timeout_seconds.max(1)))
             .timeout(Duration::from_secs(config.request_timeout_seconds.max(1)))
-            .user_agent(concat!("tanggap/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("tanggap/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &config.ca_file {
+            for certificate in read_ca_file(path)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| LaporError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
@@ -158,6 +169,23 @@ impl HttpConnector {
             })
         }
     }
+}
+
+/// Reads the certificates of a PEM file of extra CA certificates.
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, LaporError> {
+    let pem = std::fs::read(path).map_err(|e| {
+        LaporError::Config(format!("reading ca_file {} failed: {e}", path.display()))
+    })?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        LaporError::Config(format!("ca_file {} is not valid PEM: {e}", path.display()))
+    })?;
+    if certificates.is_empty() {
+        return Err(LaporError::Config(format!(
+            "ca_file {} contains no PEM certificate",
+            path.display()
+        )));
+    }
+    Ok(certificates)
 }
 
 fn describe(error: &reqwest::Error) -> String {

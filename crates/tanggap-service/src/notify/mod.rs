@@ -9,7 +9,8 @@
 //! and close instant. Workers then send due rows (see `deliver.rs`).
 //!
 //! Only the reporter is notified, and only at the e-mail address or phone
-//! number they gave. A message carries the tracking number, public texts
+//! number they gave, or at the WhatsApp number, SMS number or e-mail
+//! address the complaint came from. A message carries the tracking number, public texts
 //! of the complaint's history and agency names; never internal notes and
 //! never anyone else's personal data. No notification goes to agencies.
 
@@ -25,7 +26,7 @@ use tanggap_channels::sms::SmsGatewayConfig;
 use tanggap_channels::whatsapp::WhatsAppConfig;
 use tanggap_channels::{Channels, ChannelsConfig};
 use tanggap_core::lifecycle::{Action, ActorKind, Visibility};
-use tanggap_core::{Complaint, ComplaintId, Status};
+use tanggap_core::{Channel, Complaint, ComplaintId, Status};
 use tanggap_store::StoredEvent;
 use tanggap_store::outbox::NewNotification;
 
@@ -369,8 +370,11 @@ impl Services {
         params
     }
 
-    /// Builds one outbox row per contact the reporter gave: e-mail, and
-    /// the configured phone channel.
+    /// Builds one outbox row per contact of the reporter. The first is the
+    /// address a WhatsApp, SMS or e-mail complaint came from, on that
+    /// channel (see [`origin_contact`]). Then come the e-mail address and,
+    /// on the configured phone channel, the phone number from the form,
+    /// each unless it is the origin's channel or address.
     async fn notification_rows(
         &self,
         complaint: &Complaint,
@@ -384,7 +388,8 @@ impl Services {
             PhoneChannel::Whatsapp => "whatsapp",
             PhoneChannel::Sms => "sms",
         };
-        let contacts: Vec<(&str, &str)> = [
+        let origin = origin_contact(complaint);
+        let form_contacts = [
             ("email", reporter.email.as_deref()),
             (phone_channel, reporter.phone.as_deref()),
         ]
@@ -395,7 +400,15 @@ impl Services {
                 .filter(|c| !c.is_empty())
                 .map(|c| (channel, c))
         })
-        .collect();
+        // The origin wins: one row per channel, because the channel is
+        // part of the row's idempotency key.
+        .filter(|(channel, contact)| {
+            origin.is_none_or(|(origin_channel, address)| {
+                origin_channel != *channel
+                    && !same_address(origin_channel, address, channel, contact)
+            })
+        });
+        let contacts: Vec<(&str, &str)> = origin.into_iter().chain(form_contacts).collect();
         if contacts.is_empty() {
             return Ok(Vec::new());
         }
@@ -428,10 +441,98 @@ impl Services {
     }
 }
 
+/// Returns the channel and address a complaint arrived from, when it came
+/// by WhatsApp, SMS or e-mail with the sender as channel reference (as a
+/// converted triage conversation has): replies go back the same way.
+/// A reference that is not an address of its channel, such as a note staff
+/// typed, yields none.
+fn origin_contact(complaint: &Complaint) -> Option<(&'static str, &str)> {
+    let reference = complaint.channel_reference.as_deref()?.trim();
+    let is_phone = |text: &str| {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        digits >= 6
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'))
+    };
+    match complaint.channel {
+        Channel::Whatsapp if is_phone(reference) => Some(("whatsapp", reference)),
+        Channel::Sms if is_phone(reference) => Some(("sms", reference)),
+        Channel::Email if reference.contains('@') && !reference.contains(char::is_whitespace) => {
+            Some(("email", reference))
+        }
+        _ => None,
+    }
+}
+
+/// Tells whether a contact the reporter gave is the origin address: the
+/// same e-mail address, or the same phone number (`08…` and `628…` are the
+/// same number) when both are phone channels.
+fn same_address(origin_channel: &str, origin: &str, channel: &str, contact: &str) -> bool {
+    let phone_channel = |c: &str| matches!(c, "whatsapp" | "sms");
+    if origin_channel == "email" || channel == "email" {
+        return origin_channel == channel && origin.eq_ignore_ascii_case(contact);
+    }
+    phone_channel(origin_channel)
+        && phone_channel(channel)
+        && national_number(origin) == national_number(contact)
+}
+
+/// Returns a phone number's digits with an Indonesian `0` or `62` prefix
+/// removed.
+fn national_number(phone: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .strip_prefix("62")
+        .or_else(|| digits.strip_prefix('0'))
+        .unwrap_or(&digits)
+        .to_owned()
+}
+
 /// Builds the tracking page's address with the number and the secret.
 fn tracking_link(base: &str, tracking: &str, secret: &str) -> String {
     format!(
         "{}/lacak?nomor={tracking}&kode={secret}",
         base.trim_end_matches('/')
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_number_strips_prefixes() {
+        assert_eq!(national_number("081255500099"), "81255500099");
+        assert_eq!(national_number("+62 812-5550-0099"), "81255500099");
+        assert_eq!(national_number("6281255500099"), "81255500099");
+    }
+
+    #[test]
+    fn same_address_across_phone_channels() {
+        assert!(same_address(
+            "whatsapp",
+            "6281255500099",
+            "sms",
+            "081255500099"
+        ));
+        assert!(!same_address(
+            "whatsapp",
+            "6281255500099",
+            "sms",
+            "081255500088"
+        ));
+        assert!(same_address(
+            "email",
+            "Warga@Contoh.id",
+            "email",
+            "warga@contoh.id"
+        ));
+        assert!(!same_address(
+            "email",
+            "warga@contoh.id",
+            "sms",
+            "081255500099"
+        ));
+    }
 }

@@ -1,34 +1,56 @@
 //! Crash tests: the real `tanggap` binary is killed with SIGKILL during a
 //! LAPOR! sync and during a spreadsheet import, then run again; every
-//! report and every row must be present exactly once.
+//! report and every row must be present exactly once. Both run on SQLite
+//! and, when configured, on PostgreSQL.
 
 use crate::process::tanggap;
 use lapor_simulator::{Options, Simulator};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use tanggap_store::testing::{TestDatabase, backends};
 
 const SAMPLES: &str = include_str!("../../../../data/pengaduan-contoh.jsonl");
 const TOKEN: &str = "token-uji-crash";
 
-/// Returns (complaints, distinct channel references, LAPOR! links).
-async fn counts(url: &str) -> (i64, i64, i64) {
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .expect("open database");
-    let complaints: (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT channel_reference) FROM complaints")
+/// Runs the count queries on an open pool of either database.
+macro_rules! count_rows {
+    ($pool:expr) => {{
+        let pool = $pool;
+        let complaints: (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT channel_reference) FROM complaints")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or((0, 0));
+        let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lapor_reports")
             .fetch_one(&pool)
             .await
-            .unwrap_or((0, 0));
-    let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lapor_reports")
-        .fetch_one(&pool)
-        .await
-        .unwrap_or(0);
-    pool.close().await;
-    (complaints.0, complaints.1, links)
+            .unwrap_or(0);
+        pool.close().await;
+        (complaints.0, complaints.1, links)
+    }};
+}
+
+/// Returns (complaints, distinct channel references, LAPOR! links).
+async fn counts(url: &str) -> (i64, i64, i64) {
+    if url.starts_with("postgres") {
+        count_rows!(
+            PgPoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .expect("open database")
+        )
+    } else {
+        count_rows!(
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .expect("open database")
+        )
+    }
 }
 
 fn free_port() -> u16 {
@@ -49,6 +71,14 @@ fn verify_audit(url: &str) {
 
 #[tokio::test]
 async fn sigkill_during_sync_pulls_once() {
+    for kind in backends() {
+        let db = TestDatabase::create(kind).await.expect("test database");
+        sync_killed_and_restarted(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+async fn sync_killed_and_restarted(url: &str) {
     const REPORTS: i64 = 300;
     let simulator = Simulator::new(
         SAMPLES,
@@ -63,7 +93,6 @@ async fn sigkill_during_sync_pulls_once() {
     simulator.simulator.generate(REPORTS as usize);
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("sync.db").display());
     let config = dir.path().join("tanggap.toml");
     std::fs::write(
         &config,
@@ -74,12 +103,12 @@ async fn sigkill_during_sync_pulls_once() {
         ),
     )
     .expect("config");
-    let seeded = tanggap(&url, &["seed"]).output().expect("seed");
+    let seeded = tanggap(url, &["seed"]).output().expect("seed");
     assert!(seeded.status.success());
 
     let start = |port: u16| {
         tanggap(
-            &url,
+            url,
             &[
                 "--config",
                 config.to_str().unwrap_or_default(),
@@ -101,7 +130,7 @@ async fn sigkill_during_sync_pulls_once() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut seen = 0;
     while Instant::now() < deadline {
-        seen = counts(&url).await.0;
+        seen = counts(url).await.0;
         if seen > 0 {
             break;
         }
@@ -116,7 +145,7 @@ async fn sigkill_during_sync_pulls_once() {
     let deadline = Instant::now() + Duration::from_secs(180);
     let mut last = (0, 0, 0);
     while Instant::now() < deadline {
-        last = counts(&url).await;
+        last = counts(url).await;
         if last.2 >= REPORTS {
             break;
         }
@@ -128,15 +157,22 @@ async fn sigkill_during_sync_pulls_once() {
     assert_eq!(last.0, REPORTS, "complaints after the restart: {last:?}");
     assert_eq!(last.1, REPORTS, "each tracking ID once: {last:?}");
     assert_eq!(last.2, REPORTS, "each report linked once: {last:?}");
-    verify_audit(&url);
+    verify_audit(url);
 }
 
 #[tokio::test]
 async fn sigkill_during_import_imports_once() {
+    for kind in backends() {
+        let db = TestDatabase::create(kind).await.expect("test database");
+        import_killed_and_restarted(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+async fn import_killed_and_restarted(url: &str) {
     const ROWS: i64 = 2000;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("import.db").display());
-    let seeded = tanggap(&url, &["seed"]).output().expect("seed");
+    let seeded = tanggap(url, &["seed"]).output().expect("seed");
     assert!(seeded.status.success());
 
     // Half the rows carry a tracking ID, half are keyed on their content.
@@ -155,7 +191,7 @@ async fn sigkill_during_import_imports_once() {
     std::fs::write(&file, csv).expect("csv");
     let file = file.to_str().unwrap_or_default().to_owned();
 
-    let mut import = tanggap(&url, &["import", "csv", &file, "--source", "rekap"])
+    let mut import = tanggap(url, &["import", "csv", &file, "--source", "rekap"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -163,7 +199,7 @@ async fn sigkill_during_import_imports_once() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut seen = 0;
     while Instant::now() < deadline {
-        seen = counts(&url).await.0;
+        seen = counts(url).await.0;
         if seen > 0 {
             break;
         }
@@ -173,7 +209,7 @@ async fn sigkill_during_import_imports_once() {
     import.wait().expect("reaped");
     assert!(seen > 0, "the import wrote nothing within 120 s");
 
-    let output = tanggap(&url, &["import", "csv", &file, "--source", "rekap"])
+    let output = tanggap(url, &["import", "csv", &file, "--source", "rekap"])
         .output()
         .expect("second import");
     assert!(
@@ -181,10 +217,10 @@ async fn sigkill_during_import_imports_once() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let (complaints, _, _) = counts(&url).await;
+    let (complaints, _, _) = counts(url).await;
     assert_eq!(complaints, ROWS, "every row exactly once after the restart");
 
-    let output = tanggap(&url, &["import", "csv", &file, "--source", "rekap"])
+    let output = tanggap(url, &["import", "csv", &file, "--source", "rekap"])
         .output()
         .expect("third import");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -192,5 +228,5 @@ async fn sigkill_during_import_imports_once() {
         stdout.contains(&format!("Imported 0, already present {ROWS}, rejected 0")),
         "{stdout}"
     );
-    verify_audit(&url);
+    verify_audit(url);
 }

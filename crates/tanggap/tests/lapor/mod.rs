@@ -3,6 +3,7 @@
 
 mod crash;
 
+use crate::triage::mail::create_certificates;
 use crate::{App, get, post};
 use lapor_simulator::{Fault, Handle, Options, Simulator};
 use reqwest::{Client, StatusCode};
@@ -185,6 +186,99 @@ async fn handle_complaint(app: &App, admin: &Client, id: i64) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Starts a TLS proxy on 127.0.0.1 in front of `backend`, with the server
+/// certificate that [`create_certificates`] wrote to `dir`. Returns its port.
+async fn tls_proxy(backend: std::net::SocketAddr, dir: &std::path::Path) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certificates = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .expect("server certificate")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("server certificate PEM");
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).expect("server key");
+    #[expect(deprecated, reason = "ring is the workspace's only TLS provider")]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certificates, key)
+        .expect("TLS server configuration");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind TLS proxy");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client that rejects the certificate ends the handshake.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+            });
+        }
+    });
+    port
+}
+
+/// The LAPOR! client over https: the simulator behind a TLS proxy whose
+/// certificate is signed by a CA that only `ca_file` names.
+#[tokio::test]
+async fn sync_over_https_with_ca_file() {
+    let app = App::spawn("sqlite").await;
+    let simulator = start_simulator().await;
+    let dir = tempfile::tempdir().expect("certificate directory");
+    create_certificates(dir.path());
+    let port = tls_proxy(simulator.address, dir.path()).await;
+    simulator.simulator.generate(3);
+    let base_url = format!("https://127.0.0.1:{port}/api/v1");
+
+    // Without the CA the certificate is not trusted, and nothing is pulled.
+    let untrusted = LaporConfig {
+        request_timeout_seconds: 5,
+        ..LaporConfig::new(base_url.clone())
+    };
+    let connector = HttpConnector::new(&untrusted, TOKEN.into()).expect("connector");
+    app.services
+        .set_lapor_connector(Arc::new(connector), untrusted.page_size);
+    assert!(app.services.run_lapor_sync().await.is_err());
+
+    let trusted = LaporConfig {
+        ca_file: Some(dir.path().join("ca.pem")),
+        ..untrusted
+    };
+    let connector = HttpConnector::new(&trusted, TOKEN.into()).expect("connector");
+    app.services
+        .set_lapor_connector(Arc::new(connector), trusted.page_size);
+    let report = app
+        .services
+        .run_lapor_sync()
+        .await
+        .expect("sync over https");
+    assert_eq!(report.created, 3);
+
+    // A file without certificates is a configuration error.
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").expect("empty file");
+    let broken = LaporConfig {
+        ca_file: Some(empty),
+        ..trusted
+    };
+    let error = HttpConnector::new(&broken, TOKEN.into())
+        .err()
+        .expect("an empty ca_file was accepted");
+    assert!(error.to_string().contains("no PEM certificate"), "{error}");
+    simulator.stop();
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -895,3 +895,89 @@ async fn sms_gateway_gets_indonesian_text() {
         app.stop().await;
     }
 }
+
+/// A complaint converted from an SMS conversation is answered by SMS at
+/// the sender's number, although the reporter form has no phone number and
+/// the configured phone channel is WhatsApp.
+#[tokio::test]
+async fn triage_complaint_answered_on_origin_channel() {
+    const GATEWAY_TOKEN: &str = "rahasia-gateway-masuk";
+    for kind in backends() {
+        let sms: SmsGatewayTestDouble = HttpTestDouble::start(vec![Behaviour::Accept]).await;
+        let whatsapp: WhatsAppTestDouble = HttpTestDouble::start(vec![Behaviour::Accept]).await;
+        let app = App::spawn_with(kind, |config: &mut ServiceConfig| {
+            config.triage.sms = Some(tanggap_service::triage::SmsConfig {
+                token: Some(GATEWAY_TOKEN.into()),
+                ..tanggap_service::triage::SmsConfig::default()
+            });
+            config.notifications = NotifyConfig {
+                phone_channel: tanggap_service::notify::PhoneChannel::Whatsapp,
+                whatsapp: Some(whatsapp_config(&whatsapp.base)),
+                sms: Some(SmsGatewayConfig {
+                    url: format!("{}/kirim", sms.base),
+                    method: GatewayMethod::Post,
+                    to_param: Some("nomor".into()),
+                    text_param: Some("pesan".into()),
+                    token_param: None,
+                    token: None,
+                    extra_params: Default::default(),
+                    timeout_seconds: Some(5),
+                    country_code: None,
+                }),
+                ..NotifyConfig::default()
+            };
+        })
+        .await;
+        install_outbound(&app);
+        let store = open_store(&app).await;
+        let admin = app.login("admin").await;
+
+        let response = Client::new()
+            .post(format!("{}/webhooks/sms", app.base))
+            .header("x-gateway-token", GATEWAY_TOKEN)
+            .form(&[
+                ("id", "balas-1"),
+                ("from", "081255500077"),
+                ("text", "Sampah di Pasar Lama belum diangkut"),
+            ])
+            .send()
+            .await
+            .expect("SMS webhook");
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        let (_, list) = get(&admin, format!("{}/api/v1/triage?state=new", app.base)).await;
+        let conversation = list[0]["id"].as_i64().expect("conversation id");
+        let (status, created) = post(
+            &admin,
+            format!("{}/api/v1/triage/{conversation}/convert", app.base),
+            json!({ "complaint_type": "complaint" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {created}");
+        let number = created["complaint"]["tracking_number"]
+            .as_str()
+            .expect("tracking number")
+            .to_owned();
+
+        assert_eq!(deliver_all(&app).await, 1, "{kind}");
+        let rows = outbox(&store).await;
+        assert_eq!(rows.len(), 1, "{kind}: {rows:?}");
+        assert_eq!(rows[0].channel, "sms", "{kind}");
+        assert_eq!(rows[0].status, NotificationStatus::Sent, "{kind}");
+        assert!(whatsapp.requests().is_empty(), "{kind}: sent by WhatsApp");
+        let requests = sms.requests();
+        assert_eq!(requests.len(), 1, "{kind}");
+        let form: Vec<(String, String)> = form_urlencoded::parse(requests[0].body.as_bytes())
+            .into_owned()
+            .collect();
+        let field = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(field("nomor"), "6281255500077", "{kind}");
+        assert!(field("pesan").contains(&number), "{kind}");
+        store.close().await;
+        app.stop().await;
+    }
+}

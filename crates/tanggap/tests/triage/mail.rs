@@ -1,6 +1,8 @@
 //! E-mail intake against a real IMAP server: Debian's dovecot, started by
 //! the test on 127.0.0.1 with a generated configuration, its mailbox
-//! filled by writing Maildir files.
+//! filled by writing Maildir files. The TLS test gives dovecot a server
+//! certificate for 127.0.0.1 signed by a CA that the test creates with the
+//! openssl command.
 
 use super::super::{App, get, post};
 use reqwest::StatusCode;
@@ -8,7 +10,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
-use tanggap_intake::imap::{PollSummary, poll_once};
+use tanggap_intake::imap::{ImapError, PollSummary, poll_once};
 use tanggap_service::triage::ImapConfig;
 use tanggap_store::testing::backends;
 
@@ -28,6 +30,106 @@ struct MailServer {
     /// root, the current user otherwise.
     owner: (String, String),
     delivered: usize,
+    /// Port of the implicit TLS (IMAPS) listener, when TLS is on.
+    imaps_port: Option<u16>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// Runs the openssl command in `dir` and fails the test when it fails.
+fn openssl(dir: &Path, args: &[&str]) {
+    let output = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run openssl");
+    assert!(
+        output.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Creates `ca.pem` (a test CA) and `server.pem` with `server.key` (a
+/// certificate for IP address 127.0.0.1 signed by that CA) in `dir`.
+pub(crate) fn create_certificates(dir: &Path) {
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[req]\ndistinguished_name = dn\nx509_extensions = ca\nprompt = no\n\
+         [dn]\nCN = Tanggap Test CA\n\
+         [ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n\
+         subjectKeyIdentifier = hash\n",
+    )
+    .expect("CA configuration");
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\n\
+         extendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1\n",
+    )
+    .expect("server certificate extensions");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-config",
+            "ca.cnf",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
 }
 
 fn command_output(program: &str, args: &[&str]) -> String {
@@ -42,6 +144,16 @@ impl MailServer {
     /// Starts dovecot, or returns `None` when it is not installed and the
     /// test is not running in CI (where it must be installed).
     fn start() -> Option<MailServer> {
+        Self::start_with(false)
+    }
+
+    /// Starts dovecot with TLS: STARTTLS on the plain port and implicit TLS
+    /// on a second one, with a certificate from [`create_certificates`].
+    fn start_tls() -> Option<MailServer> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Option<MailServer> {
         if !Path::new(DOVECOT).exists() {
             assert!(
                 std::env::var("CI").is_err(),
@@ -63,12 +175,19 @@ impl MailServer {
         let uid = command_output("id", &["-u", &internal_user]);
         let gid = command_output("id", &["-g", &internal_user]);
 
-        // Ask the system for a free port; dovecot binds it right after.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        // Ask the system for free ports; dovecot binds them right after.
+        let port = free_port();
         let base = dir.path().display().to_string();
+        let (ssl, imaps_port) = if tls {
+            create_certificates(dir.path());
+            let imaps_port = free_port();
+            (
+                format!("ssl = yes\nssl_cert = <{base}/server.pem\nssl_key = <{base}/server.key\n"),
+                Some(imaps_port),
+            )
+        } else {
+            ("ssl = no\n".to_owned(), None)
+        };
         std::fs::write(
             dir.path().join("passwd"),
             format!("{MAIL_USER}:{{PLAIN}}{MAIL_PASSWORD}::::::\n"),
@@ -80,7 +199,7 @@ impl MailServer {
              log_path = {base}/dovecot.log\n\
              protocols = imap\n\
              listen = 127.0.0.1\n\
-             ssl = no\n\
+             {ssl}\
              disable_plaintext_auth = no\n\
              auth_mechanisms = plain login\n\
              mail_location = maildir:{base}/mail/%u\n\
@@ -89,7 +208,8 @@ impl MailServer {
              default_login_user = {login_user}\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {base}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={base}/home/%u\n}}\n\
-             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {}\n  }}\n}}\n",
+            imaps_port.unwrap_or(0)
         );
         let config_path = dir.path().join("dovecot.conf");
         std::fs::write(&config_path, config).expect("dovecot configuration");
@@ -109,6 +229,7 @@ impl MailServer {
             port,
             owner: (uid, gid),
             delivered: 0,
+            imaps_port,
         };
         server.fix_ownership();
         server.wait_until_ready();
@@ -132,6 +253,11 @@ impl MailServer {
             .status()
             .expect("chmod");
         assert!(status.success());
+    }
+
+    /// The CA file that signed the server certificate of a TLS server.
+    fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     /// Waits until dovecot sends its greeting; fails with its log after 30 s.
@@ -174,6 +300,8 @@ impl MailServer {
             host: "127.0.0.1".into(),
             port: self.port,
             tls: false,
+            starttls: false,
+            ca_file: None,
             user: MAIL_USER.into(),
             password: MAIL_PASSWORD.into(),
             folder: "INBOX".into(),
@@ -381,4 +509,87 @@ async fn imap_mailbox_to_triage() {
         app.stop().await;
         drop(server);
     }
+}
+
+#[tokio::test]
+async fn imap_over_tls() {
+    let Some(mut server) = MailServer::start_tls() else {
+        return;
+    };
+    let imaps_port = server.imaps_port.expect("IMAPS port");
+    let app = App::spawn("sqlite").await;
+
+    // Implicit TLS with the test CA trusted.
+    server.deliver(&mail(
+        "tls.satu@contoh.id",
+        "tls-1@contoh.id",
+        "",
+        "Jalan berlubang",
+        "Jalan di depan sekolah berlubang.",
+    ));
+    let implicit = ImapConfig {
+        port: imaps_port,
+        tls: true,
+        ca_file: Some(server.ca_file()),
+        ..server.config()
+    };
+    let summary = poll_once(&app.services, &implicit)
+        .await
+        .expect("poll over implicit TLS");
+    assert_eq!(summary.stored, 1);
+
+    // STARTTLS on the plain port.
+    server.deliver(&mail(
+        "tls.dua@contoh.id",
+        "tls-2@contoh.id",
+        "",
+        "Sampah menumpuk",
+        "Sampah di pasar belum diangkut.",
+    ));
+    let upgraded = ImapConfig {
+        starttls: true,
+        ca_file: Some(server.ca_file()),
+        ..server.config()
+    };
+    let summary = poll_once(&app.services, &upgraded)
+        .await
+        .expect("poll over STARTTLS");
+    assert_eq!(summary.stored, 1);
+
+    // Without the CA the certificate is not trusted, on either path.
+    let untrusted = ImapConfig {
+        ca_file: None,
+        ..implicit.clone()
+    };
+    let error = poll_once(&app.services, &untrusted)
+        .await
+        .expect_err("unknown CA accepted");
+    assert!(error.to_string().contains("certificate"), "{error}");
+    let untrusted = ImapConfig {
+        ca_file: None,
+        ..upgraded.clone()
+    };
+    let error = poll_once(&app.services, &untrusted)
+        .await
+        .expect_err("unknown CA accepted over STARTTLS");
+    assert!(error.to_string().contains("certificate"), "{error}");
+
+    // Both at once is a configuration error, reported before connecting.
+    let both = ImapConfig {
+        starttls: true,
+        ..implicit.clone()
+    };
+    let error = poll_once(&app.services, &both)
+        .await
+        .expect_err("tls and starttls accepted together");
+    assert!(matches!(error, ImapError::TlsConfig(_)), "{error}");
+
+    let (_, new) = get(
+        &app.login("admin").await,
+        format!("{}/api/v1/triage?state=new", app.base),
+    )
+    .await;
+    assert_eq!(new.as_array().map(Vec::len), Some(2), "{new}");
+    app.stop().await;
+    drop(server);
 }

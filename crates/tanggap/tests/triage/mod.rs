@@ -2,7 +2,7 @@
 //! and deduplication, and staff turning conversations into complaints,
 //! attaching them, and dismissing them over HTTP.
 
-mod mail;
+pub(crate) mod mail;
 
 use super::{App, get, post};
 use axum::Router;
@@ -446,6 +446,121 @@ async fn conversations_convert_attach_dismiss() {
         let (status, _) = post_sms(&app, SMS_TOKEN, &sms("c-2", "081200000033", "Halo")).await;
         assert_eq!(status, StatusCode::OK, "{kind}");
         assert_eq!(conversations(&app, &admin, "new").await.len(), 1, "{kind}");
+        app.stop().await;
+    }
+}
+
+/// Two central admins convert the same conversations at the same time:
+/// each conversation yields one complaint, one request succeeds and the
+/// other is told the conversation is no longer new.
+#[tokio::test]
+async fn concurrent_convert_creates_one_complaint() {
+    const CONVERSATIONS: usize = 6;
+    for kind in backends() {
+        let app = App::spawn_with(kind, |c| c.triage.sms = Some(sms_config())).await;
+        app.services
+            .add_user(
+                None,
+                "admin2",
+                "admin2",
+                super::PASSWORD,
+                tanggap_core::Role::CentralAdmin,
+                None,
+            )
+            .await
+            .expect("second central admin");
+        let first = app.login("admin").await;
+        let second = app.login("admin2").await;
+        for index in 0..CONVERSATIONS {
+            let id = format!("race-{index}");
+            let from = format!("08120000004{index}");
+            let form = [
+                ("id", id.as_str()),
+                ("from", from.as_str()),
+                ("text", "Drainase tersumbat di Jalan Pramuka"),
+            ];
+            let (status, body) = post_sms(&app, SMS_TOKEN, &form).await;
+            assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        }
+        let list = conversations(&app, &first, "new").await;
+        assert_eq!(list.len(), CONVERSATIONS, "{kind}");
+
+        for conversation in &list {
+            let id = conversation["id"].as_i64().expect("conversation id");
+            let url = format!("{}/api/v1/triage/{id}/convert", app.base);
+            let form = json!({ "complaint_type": "complaint" });
+            let ((status_a, body_a), (status_b, body_b)) = tokio::join!(
+                post(&first, url.clone(), form.clone()),
+                post(&second, url.clone(), form.clone()),
+            );
+            let mut statuses = [status_a, status_b];
+            statuses.sort();
+            assert_eq!(
+                statuses,
+                [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
+                "{kind}: {body_a} {body_b}"
+            );
+            let refused = if status_a == StatusCode::CREATED {
+                body_b
+            } else {
+                body_a
+            };
+            assert_eq!(refused["errors"][0]["code"], "triage_not_new", "{kind}");
+        }
+
+        let (_, complaints) = get(&first, format!("{}/api/v1/complaints", app.base)).await;
+        assert_eq!(complaints["total"], CONVERSATIONS, "{kind}: {complaints}");
+        let converted = conversations(&app, &first, "converted").await;
+        assert_eq!(converted.len(), CONVERSATIONS, "{kind}");
+        let mut complaint_ids: Vec<i64> = converted
+            .iter()
+            .filter_map(|c| c["complaint_id"].as_i64())
+            .collect();
+        complaint_ids.sort_unstable();
+        complaint_ids.dedup();
+        assert_eq!(complaint_ids.len(), CONVERSATIONS, "{kind}: {converted:?}");
+        app.stop().await;
+    }
+}
+
+/// The demo inbox goes through the webhook and e-mail parsers into three
+/// conversations, and a second run stores nothing.
+#[tokio::test]
+async fn demo_inbox_seeded_once() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let admin = app.login("admin").await;
+        let first = tanggap_intake::demo::seed_triage_inbox(&app.services)
+            .await
+            .expect("demo inbox");
+        assert_eq!(
+            (first.whatsapp, first.sms, first.email),
+            (3, 1, 1),
+            "{kind}"
+        );
+        let again = tanggap_intake::demo::seed_triage_inbox(&app.services)
+            .await
+            .expect("demo inbox again");
+        assert_eq!(
+            (again.whatsapp, again.sms, again.email),
+            (0, 0, 0),
+            "{kind}"
+        );
+
+        let list = conversations(&app, &admin, "new").await;
+        let mut channels: Vec<&str> = list.iter().filter_map(|c| c["channel"].as_str()).collect();
+        channels.sort_unstable();
+        assert_eq!(channels, ["email", "sms", "whatsapp"], "{kind}: {list:?}");
+        let mail = list
+            .iter()
+            .find(|c| c["channel"] == "email")
+            .and_then(|c| c["id"].as_i64())
+            .expect("e-mail conversation");
+        let (_, detail) = get(&admin, format!("{}/api/v1/triage/{mail}", app.base)).await;
+        assert_eq!(
+            detail["messages"][0]["files"][0]["file_name"], "saluran.png",
+            "{kind}: {detail}"
+        );
         app.stop().await;
     }
 }
