@@ -35,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = BENCH / "work"
 RESULTS = BENCH / "results"
-TANGGAP = ROOT / "target" / "release" / "tanggap"
+# BENCH_TANGGAP selects another build of the binary, for example an
+# earlier commit's, to compare the report run before and after a change.
+TANGGAP = Path(os.environ.get("BENCH_TANGGAP", ROOT / "target" / "release" / "tanggap"))
 BASELINE = ROOT / "target" / "release" / "tanggap-bench-baseline"
 WRK_SCRIPT = BENCH / "wrk.lua"
 PASSWORD = "Bench-Tanggap-2026"
@@ -350,7 +352,7 @@ def measure_report(backend, args):
         marker.write_text(json.dumps({"complaints": size}) + "\n")
     out = WORK / f"report-{backend}"
     runs = []
-    for fmt in ("json", "pdf", "xlsx"):
+    for fmt in args.report_formats:
         log(f"{backend} report: {fmt}")
         seconds, peak_kb = timed_tanggap(url, "report", "quarterly", "--year", "2025",
                                          "--quarter", "4", "--format", fmt, "--out", str(out))
@@ -407,6 +409,8 @@ def main():
                         help="database name stem for --report: the SQLite file "
                              "bench/work/sqlite-<stem>_<N>.db or the PostgreSQL database "
                              "tanggap_bench_<stem>_<N>")
+    parser.add_argument("--report-formats", type=lambda v: v.split(","), default=["json", "pdf", "xlsx"],
+                        help="comma-separated formats of the report run (default: json,pdf,xlsx)")
     parser.add_argument("--report-only", action="store_true",
                         help="run only the quarterly report measurement")
     args = parser.parse_args()
@@ -429,6 +433,7 @@ def main():
         "seconds_per_run": args.seconds,
         "max_requests_per_run": args.max_requests,
         "command": " ".join(["bench/run.sh", *sys.argv[1:]]),
+        "tanggap": str(TANGGAP),
     }
     if "postgres" in backends:
         version = subprocess.run(["psql", args.pg_url, "-At", "-c", "SHOW server_version"],
