@@ -21,7 +21,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import signal
 import socket
 import subprocess
@@ -36,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = BENCH / "work"
 RESULTS = BENCH / "results"
-TANGGAP = ROOT / "target" / "release" / "tanggap"
+# BENCH_TANGGAP selects another build of the binary, for example an
+# earlier commit's, to compare the report run before and after a change.
+TANGGAP = Path(os.environ.get("BENCH_TANGGAP", ROOT / "target" / "release" / "tanggap"))
 BASELINE = ROOT / "target" / "release" / "tanggap-bench-baseline"
 WRK_SCRIPT = BENCH / "wrk.lua"
 PASSWORD = "Bench-Tanggap-2026"
@@ -79,13 +80,18 @@ def machine():
         for line in f:
             if line.startswith("MemTotal:"):
                 memory_kb = int(line.split()[1])
-    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    try:
+        wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+        wrk_name = (wrk_version.stdout or wrk_version.stderr).splitlines()[0]
+    except FileNotFoundError:
+        # --report-only runs no load and does not need wrk.
+        wrk_name = "missing"
     return {
         "nproc": os.cpu_count(),
         "memory_mb": memory_kb // 1024,
         "cpu": cpu,
         "kernel": platform.release(),
-        "wrk": (wrk_version.stdout or wrk_version.stderr).splitlines()[0],
+        "wrk": wrk_name,
     }
 
 
@@ -205,6 +211,23 @@ def tanggap(url, *args, env_extra=None, check=True):
     return result
 
 
+def timed_tanggap(url, *args):
+    """Runs `tanggap` like tanggap() and returns its wall-clock seconds and
+    its own peak resident set in kB (ru_maxrss of that process alone)."""
+    env = dict(os.environ, TANGGAP_DATABASE_URL=url, TANGGAP_LOG="warn", TANGGAP_PASSWORD=PASSWORD)
+    env.pop("TANGGAP_CONFIG", None)
+    started = time.monotonic()
+    process = subprocess.Popen([str(TANGGAP), *args], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"tanggap {' '.join(args)} failed: {stderr.decode(errors='replace')}")
+    return seconds, usage.ru_maxrss
+
+
 def database_url(backend, size, pg_admin_url):
     if backend == "sqlite":
         return f"sqlite://{WORK / f'sqlite-{size}.db'}"
@@ -312,33 +335,30 @@ def measure_report(backend, args):
     the XLSX of 2025 Q4 on a database with --report-complaints complaints
     spread over 2025, so that the quarter holds about a quarter of them."""
     size = args.report_complaints
-    url = database_url(backend, f"report_{size}", args.pg_url)
-    marker = WORK / f"{backend}-report-{size}.json"
+    name = f"{args.report_name}_{size}"
+    url = database_url(backend, name, args.pg_url)
+    marker = WORK / f"{backend}-{name}.json"
     if args.fresh or not marker.exists():
         log(f"{backend} report: generating {size} complaints over 2025")
         if backend == "sqlite":
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{WORK / f'sqlite-report_{size}.db'}{suffix}").unlink(missing_ok=True)
+                Path(f"{WORK / f'sqlite-{name}.db'}{suffix}").unlink(missing_ok=True)
         else:
-            psql(args.pg_url, f"DROP DATABASE IF EXISTS tanggap_bench_report_{size} WITH (FORCE)")
-            psql(args.pg_url, f"CREATE DATABASE tanggap_bench_report_{size}")
+            psql(args.pg_url, f"DROP DATABASE IF EXISTS tanggap_bench_{name} WITH (FORCE)")
+            psql(args.pg_url, f"CREATE DATABASE tanggap_bench_{name}")
         tanggap(url, "seed")
         tanggap(url, "demo", "generate", "--complaints", str(size), "--seed", "1", "--years", "1",
                 "--until", "2026-01-01")
         marker.write_text(json.dumps({"complaints": size}) + "\n")
     out = WORK / f"report-{backend}"
     runs = []
-    for fmt in ("json", "pdf", "xlsx"):
+    for fmt in args.report_formats:
         log(f"{backend} report: {fmt}")
-        started = time.monotonic()
-        tanggap(url, "report", "quarterly", "--year", "2025", "--quarter", "4", "--format", fmt,
-                "--out", str(out))
-        seconds = time.monotonic() - started
-        # ru_maxrss of the children is the peak of the largest child so far (kB on Linux).
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        seconds, peak_kb = timed_tanggap(url, "report", "quarterly", "--year", "2025",
+                                         "--quarter", "4", "--format", fmt, "--out", str(out))
         path = out / f"laporan-triwulan-2025-q4.{fmt}"
         runs.append({"format": fmt, "seconds": round(seconds, 2), "bytes": path.stat().st_size,
-                     "peak_rss_kb_so_far": peak_kb})
+                     "peak_rss_kb": peak_kb})
     figures = json.loads((out / "laporan-triwulan-2025-q4.json").read_text())
     return {"backend": backend, "complaints": size, "received_in_quarter": figures["current"]["received"],
             "runs": runs}
@@ -385,6 +405,12 @@ def main():
     parser.add_argument("--report-complaints", type=int, default=1_000_000,
                         help="complaints generated over 2025 for --report; 1,000,000 gives about "
                              "250,000 in the fourth quarter")
+    parser.add_argument("--report-name", default="report",
+                        help="database name stem for --report: the SQLite file "
+                             "bench/work/sqlite-<stem>_<N>.db or the PostgreSQL database "
+                             "tanggap_bench_<stem>_<N>")
+    parser.add_argument("--report-formats", type=lambda v: v.split(","), default=["json", "pdf", "xlsx"],
+                        help="comma-separated formats of the report run (default: json,pdf,xlsx)")
     parser.add_argument("--report-only", action="store_true",
                         help="run only the quarterly report measurement")
     args = parser.parse_args()
@@ -407,6 +433,7 @@ def main():
         "seconds_per_run": args.seconds,
         "max_requests_per_run": args.max_requests,
         "command": " ".join(["bench/run.sh", *sys.argv[1:]]),
+        "tanggap": str(TANGGAP),
     }
     if "postgres" in backends:
         version = subprocess.run(["psql", args.pg_url, "-At", "-c", "SHOW server_version"],

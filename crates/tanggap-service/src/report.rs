@@ -13,8 +13,10 @@
 //! A complaint's state at an instant comes from replaying its events up to
 //! that instant, so a later change never alters the report of a past period.
 
+mod compute;
 mod overdue;
 
+pub(crate) use compute::compute;
 pub use overdue::OverdueComplaint;
 
 use crate::complaints::scope_for;
@@ -23,10 +25,9 @@ use crate::{Principal, Services};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
-use tanggap_core::lifecycle::Action;
-use tanggap_core::{Complaint, ComplaintType, Status, TimeStandards, WorkingCalendar};
-use tanggap_store::{Scope, StoredEvent, micros};
+use std::collections::BTreeMap;
+use tanggap_core::WorkingCalendar;
+use tanggap_store::Scope;
 
 /// Key used for complaints without a value in a dimension (no category,
 /// no agency, no kelurahan).
@@ -110,6 +111,12 @@ impl Ratio {
         }
         self.share = Some(self.met as f64 / self.counted as f64);
     }
+
+    fn merge(&mut self, part: Ratio) {
+        self.met += part.met;
+        self.counted += part.counted;
+        self.share = (self.counted > 0).then(|| self.met as f64 / self.counted as f64);
+    }
 }
 
 /// Distribution of a duration in working days.
@@ -124,22 +131,43 @@ pub struct Durations {
 }
 
 impl Durations {
-    fn of(mut days: Vec<i64>) -> Self {
-        days.sort_unstable();
-        let count = days.len();
+    #[cfg(test)]
+    fn of(days: Vec<i64>) -> Self {
+        let mut counts = compute::DayCounts::new();
+        for day in days {
+            *counts.entry(day).or_default() += 1;
+        }
+        Self::from_counts(&counts)
+    }
+
+    /// Computes the distribution from how many durations had each number
+    /// of working days.
+    fn from_counts(counts: &compute::DayCounts) -> Self {
+        let count: u64 = counts.values().sum();
         if count == 0 {
             return Self::default();
         }
+        // The value at 0-based `index` of the durations in ascending order.
+        let nth = |index: u64| {
+            let mut seen = 0;
+            for (&days, &n) in counts {
+                seen += n;
+                if index < seen {
+                    return days;
+                }
+            }
+            unreachable!("index {index} is below the count {count}")
+        };
         let median = if count % 2 == 1 {
-            days[count / 2] as f64
+            nth(count / 2) as f64
         } else {
-            (days[count / 2 - 1] + days[count / 2]) as f64 / 2.0
+            (nth(count / 2 - 1) + nth(count / 2)) as f64 / 2.0
         };
         let rank = (count * 9).div_ceil(10);
         Self {
-            count: count as u64,
+            count,
             median: Some(median),
-            p90: Some(days[rank - 1]),
+            p90: Some(nth(rank - 1)),
         }
     }
 }
@@ -488,11 +516,7 @@ impl Services {
         let calendar = self.calendar();
         let standards = self.standards();
         let (from, to) = period.instants(&calendar)?;
-        let complaints = self
-            .store
-            .complaints_for_report(micros(from), micros(to))
-            .await?;
-        let mut figures = compute(&complaints, from, to, &calendar, &standards);
+        let mut figures = self.figures_of(from, to, &calendar, &standards).await?;
         figures.period = Some(period);
         Ok(figures)
     }
@@ -505,13 +529,13 @@ impl Services {
         quarter: u8,
     ) -> Result<QuarterlyReport, ServiceError> {
         let period = Period::quarter(year, quarter)?;
-        let current = self.report_figures(principal, period).await?;
-        let previous_quarter = self
-            .report_figures(principal, period.shifted_months(-3)?)
-            .await?;
-        let year_earlier = self
-            .report_figures(principal, period.shifted_months(-12)?)
-            .await?;
+        // The three periods are read at the same time, so the database's
+        // work on one overlaps the replay of another.
+        let (current, previous_quarter, year_earlier) = tokio::try_join!(
+            self.report_figures(principal, period),
+            self.report_figures(principal, period.shifted_months(-3)?),
+            self.report_figures(principal, period.shifted_months(-12)?),
+        )?;
         let headline = current.headline();
         Ok(QuarterlyReport {
             year,
@@ -523,318 +547,6 @@ impl Services {
             year_earlier,
         })
     }
-}
-
-/// A complaint's state at an instant, rebuilt from its events.
-#[derive(Debug)]
-struct Replay {
-    status: Status,
-    lead_agency: Option<String>,
-    /// The deadline that applies in the current status, as the lifecycle sets it.
-    due_at: Option<Timestamp>,
-    verified_at: Option<Timestamp>,
-    /// Working days on hold before verification.
-    paused_days_at_verification: i64,
-    first_dispatch_at: Option<Timestamp>,
-    first_followup_at: Option<Timestamp>,
-    first_response_at: Option<Timestamp>,
-}
-
-/// Replays the events before `until`. Deadlines follow the lifecycle's
-/// rules with the time standards in force now.
-// NOTE: a change of the time standards also changes the deadlines of past
-// periods, because the standards in force at the time are not stored.
-fn replay(
-    complaint: &Complaint,
-    events: &[StoredEvent],
-    until: Timestamp,
-    calendar: &WorkingCalendar,
-    standards: &TimeStandards,
-) -> Replay {
-    let verification_deadline = |paused: i64| {
-        let arrival = calendar.effective_date(calendar.local_date(complaint.received_at));
-        let days = standards.verification_days + u32::try_from(paused).unwrap_or(0);
-        calendar.end_of_day(calendar.add_working_days(arrival, days))
-    };
-    let mut state = Replay {
-        status: Status::Received,
-        lead_agency: None,
-        due_at: None,
-        verified_at: None,
-        paused_days_at_verification: 0,
-        first_dispatch_at: None,
-        first_followup_at: None,
-        first_response_at: None,
-    };
-    let mut paused = 0;
-    let mut held_at = None;
-    let mut complaint_type = complaint.complaint_type;
-    let mut supervision = complaint.supervision;
-    let mut resolution_due = None;
-    for stored in events.iter().filter(|e| e.event.at < until) {
-        let event = &stored.event;
-        let at = event.at;
-        state.status = event.to_status;
-        match event.action {
-            Action::Register => state.due_at = Some(verification_deadline(0)),
-            Action::Verify => {
-                state.verified_at.get_or_insert(at);
-                state.paused_days_at_verification = paused;
-                if let Some(code) = event.data["complaint_type"].as_str()
-                    && let Some(parsed) = ComplaintType::from_code(code)
-                {
-                    complaint_type = parsed;
-                }
-                if let Some(flag) = event.data["supervision"].as_bool() {
-                    supervision = flag;
-                }
-            }
-            Action::Hold => {
-                held_at = Some(at);
-                state.due_at = None;
-            }
-            Action::Complete => {
-                if let Some(held) = held_at.take() {
-                    paused += calendar
-                        .working_days_between(calendar.local_date(held), calendar.local_date(at));
-                }
-                state.due_at = Some(verification_deadline(paused));
-            }
-            Action::Dispatch => {
-                state.lead_agency = event.data["lead_agency"].as_str().map(str::to_owned);
-                state.first_dispatch_at.get_or_insert(at);
-                let resolution_days = standards.resolution_days_for(complaint_type, supervision);
-                resolution_due = Some(calendar.deadline(at, resolution_days));
-                state.due_at = Some(calendar.deadline(at, standards.followup_days));
-            }
-            Action::Return => {
-                state.lead_agency = None;
-                state.due_at = Some(calendar.deadline(at, standards.verification_days));
-            }
-            Action::FollowUp => {
-                state.first_followup_at.get_or_insert(at);
-                state.due_at = resolution_due;
-            }
-            Action::Respond => {
-                state.first_followup_at.get_or_insert(at);
-                state.first_response_at.get_or_insert(at);
-                state.due_at = None;
-            }
-            Action::ReporterReject | Action::Reopen => {
-                let due = calendar.deadline(at, standards.reopened_response_days);
-                resolution_due = Some(due);
-                state.due_at = Some(due);
-            }
-            Action::Archive
-            | Action::AutoArchive
-            | Action::Forward
-            | Action::Resolve
-            | Action::AutoResolve
-            | Action::ReporterAccept => state.due_at = None,
-            Action::Note
-            | Action::Link
-            | Action::Attach
-            | Action::Reminder
-            | Action::Escalation => {}
-        }
-    }
-    state
-}
-
-fn bump(tally: &mut Tally, key: Option<&str>) {
-    *tally.entry(key.unwrap_or(NONE_KEY).to_owned()).or_default() += 1;
-}
-
-/// Computes the figures of `[from, to)` from the complaints the store
-/// returned for it.
-pub(crate) fn compute(
-    complaints: &[(Complaint, Vec<StoredEvent>)],
-    from: Timestamp,
-    to: Timestamp,
-    calendar: &WorkingCalendar,
-    standards: &TimeStandards,
-) -> Figures {
-    let mut figures = Figures::default();
-    let mut verify_days = Vec::new();
-    let mut followup_days = Vec::new();
-    let mut resolve_days = Vec::new();
-    let mut overdue: Tally = Tally::new();
-    let mut recurring: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut held = BTreeSet::new();
-    let mut forwarded = BTreeSet::new();
-    let mut returned = BTreeSet::new();
-    let mut reopened = BTreeSet::new();
-    let mut rating_sum = 0u64;
-
-    for (complaint, events) in complaints {
-        let state = replay(complaint, events, to, calendar, standards);
-
-        // Open book.
-        if !state.status.is_terminal() && state.due_at.is_some_and(|due| due <= to) {
-            figures.overdue_at_end += 1;
-            bump(&mut overdue, state.lead_agency.as_deref());
-        }
-
-        // Activity.
-        for stored in events
-            .iter()
-            .filter(|e| from <= e.event.at && e.event.at < to)
-        {
-            let event = &stored.event;
-            let id = complaint.id;
-            match event.action {
-                Action::Hold => {
-                    held.insert(id);
-                }
-                Action::Forward => {
-                    forwarded.insert(id);
-                }
-                Action::Return => {
-                    returned.insert(id);
-                }
-                Action::Reopen | Action::ReporterReject => {
-                    reopened.insert(id);
-                }
-                Action::Archive | Action::AutoArchive => {
-                    bump(&mut figures.archived_by_reason, event.data["code"].as_str());
-                }
-                _ => {}
-            }
-            if matches!(
-                event.action,
-                Action::ReporterAccept | Action::ReporterReject
-            ) {
-                let s = &mut figures.satisfaction;
-                s.replies += 1;
-                if event.action == Action::ReporterAccept {
-                    s.satisfied += 1;
-                }
-                if let Some(rating) = event.data["rating"].as_u64() {
-                    s.ratings += 1;
-                    rating_sum += rating;
-                }
-            }
-        }
-
-        // Cohort.
-        if complaint.received_at < from {
-            continue;
-        }
-        figures.received += 1;
-        let local = complaint.received_at.to_zoned(calendar.time_zone().clone());
-        let month = format!("{:04}-{:02}", local.year(), local.month());
-        figures
-            .received_by_month
-            .entry(month)
-            .and_modify(|n| *n += 1)
-            .or_insert(1);
-        bump(
-            &mut figures.received_by_channel,
-            Some(complaint.channel.code()),
-        );
-        bump(
-            &mut figures.received_by_type,
-            Some(complaint.complaint_type.code()),
-        );
-        bump(
-            &mut figures.received_by_category,
-            complaint.category.as_deref(),
-        );
-        bump(
-            &mut figures.received_by_agency,
-            state.lead_agency.as_deref(),
-        );
-        let kelurahan = complaint.location.kelurahan_code.as_deref();
-        bump(
-            &mut figures.received_by_kecamatan,
-            kelurahan.map(|code| code.get(..8).unwrap_or(code)),
-        );
-        bump(&mut figures.received_by_kelurahan, kelurahan);
-        bump(&mut figures.status_at_end, Some(state.status.code()));
-        if let (Some(category), Some(kelurahan)) = (&complaint.category, kelurahan) {
-            *recurring
-                .entry((category.clone(), kelurahan.to_owned()))
-                .or_default() += 1;
-        }
-
-        let agency = state.lead_agency.as_deref().unwrap_or(NONE_KEY).to_owned();
-        let mut timeliness = Timeliness::default();
-
-        let arrival = calendar.effective_date(calendar.local_date(complaint.received_at));
-        let paused = u32::try_from(state.paused_days_at_verification).unwrap_or(0);
-        let verification_due = calendar
-            .end_of_day(calendar.add_working_days(arrival, standards.verification_days + paused));
-        if let Some(verified) = state.verified_at {
-            timeliness.verified.add(verified < verification_due);
-            let days = calendar.working_days_elapsed(complaint.received_at, verified);
-            verify_days.push((days - state.paused_days_at_verification).max(0));
-        } else if state.status == Status::Received && verification_due <= to {
-            timeliness.verified.add(false);
-        }
-
-        if let Some(dispatched) = state.first_dispatch_at {
-            let followup_due = calendar.deadline(dispatched, standards.followup_days);
-            if let Some(followed_up) = state.first_followup_at {
-                timeliness.followed_up.add(followed_up < followup_due);
-                followup_days.push(calendar.working_days_elapsed(dispatched, followed_up));
-            } else if state.status == Status::Dispatched && followup_due <= to {
-                timeliness.followed_up.add(false);
-            }
-
-            let resolution_days =
-                standards.resolution_days_for(complaint.complaint_type, complaint.supervision);
-            let resolution_due = calendar.deadline(dispatched, resolution_days);
-            if let Some(responded) = state.first_response_at {
-                timeliness.resolved.add(responded < resolution_due);
-                resolve_days.push(calendar.working_days_elapsed(dispatched, responded));
-            } else if matches!(state.status, Status::Dispatched | Status::InProgress)
-                && resolution_due <= to
-            {
-                timeliness.resolved.add(false);
-            }
-        }
-
-        merge(&mut figures.verified_in_time, timeliness.verified);
-        merge(&mut figures.followed_up_in_time, timeliness.followed_up);
-        merge(&mut figures.resolved_in_time, timeliness.resolved);
-        let by_agency = figures.timeliness_by_agency.entry(agency).or_default();
-        merge(&mut by_agency.verified, timeliness.verified);
-        merge(&mut by_agency.followed_up, timeliness.followed_up);
-        merge(&mut by_agency.resolved, timeliness.resolved);
-    }
-
-    figures.days_to_verify = Durations::of(verify_days);
-    figures.days_to_follow_up = Durations::of(followup_days);
-    figures.days_to_resolve = Durations::of(resolve_days);
-    figures.held = held.len() as u64;
-    figures.forwarded = forwarded.len() as u64;
-    figures.returned = returned.len() as u64;
-    figures.reopened = reopened.len() as u64;
-    let s = &mut figures.satisfaction;
-    s.share_satisfied = (s.replies > 0).then(|| s.satisfied as f64 / s.replies as f64);
-    s.average_rating = (s.ratings > 0).then(|| rating_sum as f64 / s.ratings as f64);
-
-    let mut overdue: Vec<(String, u64)> = overdue.into_iter().collect();
-    overdue.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    figures.overdue_by_agency = overdue;
-    let mut problems: Vec<RecurringProblem> = recurring
-        .into_iter()
-        .filter(|(_, count)| *count >= RECURRING_MIN)
-        .map(|((category, kelurahan), count)| RecurringProblem {
-            category,
-            kelurahan,
-            count,
-        })
-        .collect();
-    problems.sort_by_key(|problem| std::cmp::Reverse(problem.count));
-    figures.recurring = problems;
-    figures
-}
-
-fn merge(total: &mut Ratio, part: Ratio) {
-    total.met += part.met;
-    total.counted += part.counted;
-    total.share = (total.counted > 0).then(|| total.met as f64 / total.counted as f64);
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 use tanggap_core::audit::AuditEntry;
-use tanggap_core::lifecycle::Event;
+use tanggap_core::lifecycle::{Action, Event};
 use tanggap_core::{Channel, Complaint, ComplaintId, ComplaintType, Role, Status};
 
 pub mod attachments;
@@ -175,6 +175,58 @@ pub struct StoredEvent {
     pub complaint_id: ComplaintId,
     pub event: Event,
 }
+
+/// A complaint of a report's population with only the columns that the
+/// report's replay and tallies read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportComplaint {
+    pub id: ComplaintId,
+    pub tracking_number: String,
+    pub received_at: jiff::Timestamp,
+    pub channel: Channel,
+    pub complaint_type: ComplaintType,
+    pub supervision: bool,
+    pub category: Option<String>,
+    pub kelurahan_code: Option<String>,
+    /// The lifecycle events before the period end, in recording order.
+    /// Events of the record-only actions (note, link, attach, reminder,
+    /// escalation) are left out because they never change the status.
+    pub events: Vec<ReportEvent>,
+}
+
+/// A lifecycle event as the report reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportEvent {
+    pub at: jiff::Timestamp,
+    pub action: Action,
+    pub to_status: Status,
+    /// The event's data for the actions whose data the report reads
+    /// ([`REPORT_DATA_ACTIONS`]), `Null` for the others.
+    pub data: serde_json::Value,
+}
+
+/// Actions whose event data [`Store::report_chunk`] returns: the report
+/// reads the report type and supervision flag of a verification, the lead
+/// agency of a dispatch, the reason code of an archiving and the rating of
+/// a reporter's reply.
+pub const REPORT_DATA_ACTIONS: [Action; 6] = [
+    Action::Verify,
+    Action::Dispatch,
+    Action::Archive,
+    Action::AutoArchive,
+    Action::ReporterAccept,
+    Action::ReporterReject,
+];
+
+/// Actions that record something without changing a complaint's status,
+/// which [`Store::report_chunk`] leaves out.
+pub const RECORD_ONLY_ACTIONS: [Action; 5] = [
+    Action::Note,
+    Action::Link,
+    Action::Attach,
+    Action::Reminder,
+    Action::Escalation,
+];
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -476,6 +528,18 @@ pub trait Store:
         from: i64,
         to: i64,
     ) -> Result<Vec<(Complaint, Vec<StoredEvent>)>>;
+    /// Returns up to `limit` complaints of the same population as
+    /// [`Store::complaints_for_report`] whose id is above `after`, ordered by
+    /// id, each with its lifecycle events before `to` (µs). Callers page
+    /// through the population by passing the last id they received, so the
+    /// memory in use stays bounded by `limit`.
+    async fn report_chunk(
+        &self,
+        from: i64,
+        to: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ReportComplaint>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`).

@@ -128,6 +128,43 @@ pub(crate) fn parse_code<T>(
     parse(code).ok_or_else(|| crate::StoreError::Corrupt(format!("column {column}: {code:?}")))
 }
 
+/// The population of a report on `[$1, $2)` (µs) over `complaints c`:
+/// received before the period end, and either received in the period or not
+/// closed before it starts.
+pub(crate) const IN_REPORT: &str =
+    "c.received_at < $2 AND (c.received_at >= $1 OR c.closed_at IS NULL OR c.closed_at >= $1)";
+
+fn quoted_codes(actions: &[tanggap_core::lifecycle::Action]) -> String {
+    let codes: Vec<String> = actions.iter().map(|a| format!("'{}'", a.code())).collect();
+    codes.join(", ")
+}
+
+/// Selects one chunk of a report's population: `$3` is the last id already
+/// read, `$4` the chunk size.
+pub(crate) fn report_chunk_complaints_sql() -> String {
+    format!(
+        "SELECT c.id, c.tracking_number, c.received_at, c.channel, c.complaint_type, \
+         c.supervision, c.category, c.kelurahan_code FROM complaints c \
+         WHERE c.id > $3 AND {IN_REPORT} ORDER BY c.id LIMIT $4"
+    )
+}
+
+/// Selects the lifecycle events before the period end of the population's
+/// complaints with ids in `($3, $4]`. The data column is read only for the
+/// actions whose data the report uses, which keeps the rows small.
+pub(crate) fn report_chunk_events_sql() -> String {
+    format!(
+        "SELECT e.complaint_id, e.at, e.action, e.to_status, \
+         CASE WHEN e.action IN ({data_actions}) THEN e.data END AS data \
+         FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id \
+         WHERE e.complaint_id > $3 AND e.complaint_id <= $4 AND c.id > $3 AND c.id <= $4 \
+         AND {IN_REPORT} AND e.at < $2 \
+         AND e.action NOT IN ({record_only}) ORDER BY e.complaint_id, e.id",
+        data_actions = quoted_codes(&crate::REPORT_DATA_ACTIONS),
+        record_only = quoted_codes(&crate::RECORD_ONLY_ACTIONS),
+    )
+}
+
 /// Implements [`crate::Store`] for a backend struct with `write` and `read`
 /// pools and the backend hooks `begin_write`, `run_migrations`, `LIKE` and
 /// `SKIP_LOCKED`.
@@ -1675,8 +1712,7 @@ macro_rules! impl_store {
                 from: i64,
                 to: i64,
             ) -> Result<Vec<(Complaint, Vec<StoredEvent>)>> {
-                const IN_REPORT: &str = "c.received_at < $2 AND (c.received_at >= $1 \
-                     OR c.closed_at IS NULL OR c.closed_at >= $1)";
+                use $crate::shared::IN_REPORT;
                 let rows = sqlx::query(&format!(
                     "SELECT c.* FROM complaints c WHERE {IN_REPORT} ORDER BY c.id"
                 ))
@@ -1707,6 +1743,94 @@ macro_rules! impl_store {
                         && complaint.id == event.complaint_id
                     {
                         events.push(event);
+                    }
+                }
+                Ok(complaints)
+            }
+
+            async fn report_chunk(
+                &self,
+                from: i64,
+                to: i64,
+                after: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::ReportComplaint>> {
+                static COMPLAINTS: LazyLock<String> =
+                    LazyLock::new($crate::shared::report_chunk_complaints_sql);
+                static EVENTS: LazyLock<String> =
+                    LazyLock::new($crate::shared::report_chunk_events_sql);
+
+                let rows = sqlx::query(&COMPLAINTS)
+                    .bind(from)
+                    .bind(to)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?;
+                let mut complaints = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    complaints.push($crate::ReportComplaint {
+                        id: ComplaintId(row.try_get("id")?),
+                        tracking_number: row.try_get("tracking_number")?,
+                        received_at: from_micros(row.try_get("received_at")?)?,
+                        channel: parse_code(
+                            "channel",
+                            &row.try_get::<String, _>("channel")?,
+                            Channel::from_code,
+                        )?,
+                        complaint_type: parse_code(
+                            "complaint_type",
+                            &row.try_get::<String, _>("complaint_type")?,
+                            ComplaintType::from_code,
+                        )?,
+                        supervision: row.try_get("supervision")?,
+                        category: row.try_get("category")?,
+                        kelurahan_code: row.try_get("kelurahan_code")?,
+                        events: Vec::new(),
+                    });
+                }
+                drop(rows);
+                let (Some(first), Some(last)) = (complaints.first(), complaints.last()) else {
+                    return Ok(complaints);
+                };
+                let (first, last) = (first.id.0, last.id.0);
+
+                let rows = sqlx::query(&EVENTS)
+                    .bind(from)
+                    .bind(to)
+                    .bind(first - 1)
+                    .bind(last)
+                    .fetch_all(&self.read)
+                    .await?;
+                // Both lists are ordered by complaint id, so one pass pairs them.
+                let mut index = 0;
+                for row in &rows {
+                    let complaint_id: i64 = row.try_get("complaint_id")?;
+                    let data: Option<String> = row.try_get("data")?;
+                    let event = $crate::ReportEvent {
+                        at: from_micros(row.try_get("at")?)?,
+                        action: parse_code(
+                            "action",
+                            &row.try_get::<String, _>("action")?,
+                            Action::from_code,
+                        )?,
+                        to_status: parse_code(
+                            "to_status",
+                            &row.try_get::<String, _>("to_status")?,
+                            Status::from_code,
+                        )?,
+                        data: match data {
+                            Some(text) => parse_json("data", &text)?,
+                            None => serde_json::Value::Null,
+                        },
+                    };
+                    while index < complaints.len() && complaints[index].id.0 < complaint_id {
+                        index += 1;
+                    }
+                    if let Some(complaint) = complaints.get_mut(index)
+                        && complaint.id.0 == complaint_id
+                    {
+                        complaint.events.push(event);
                     }
                 }
                 Ok(complaints)

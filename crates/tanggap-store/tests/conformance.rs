@@ -484,3 +484,147 @@ async fn alerted_complaints_leave_the_backlog() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn report_chunk_pages_population_and_events() {
+    for_each_backend(|store| async move {
+        let created = |outcome: InsertOutcome| match outcome {
+            InsertOutcome::Created(c) => *c,
+            other => panic!("expected a new complaint, got {other:?}"),
+        };
+        let from = at("2026-02-01T00:00:00Z");
+        let to = at("2026-03-01T00:00:00Z");
+
+        // Received in the period: its events until the period end count.
+        let mut in_period = complaint("Lampu mati di gang");
+        in_period.category = Some("Penerangan Jalan".into());
+        in_period.location.kelurahan_code = Some("63.71.01.1001".into());
+        let in_period = created(insert(&store, &in_period, None).await);
+        let timed = |action: Action, to_status: Status, instant: &str, data| Event {
+            at: at(instant),
+            data,
+            ..event(action, to_status)
+        };
+        let appended = [
+            timed(
+                Action::Verify,
+                Status::Verified,
+                "2026-02-03T02:00:00Z",
+                json!({ "complaint_type": "aspiration", "supervision": true }),
+            ),
+            timed(
+                Action::Note,
+                Status::Verified,
+                "2026-02-03T03:00:00Z",
+                json!({}),
+            ),
+            timed(
+                Action::Dispatch,
+                Status::Dispatched,
+                "2026-02-04T02:00:00Z",
+                json!({ "lead_agency": "PUPR" }),
+            ),
+            timed(
+                Action::FollowUp,
+                Status::InProgress,
+                "2026-02-05T02:00:00Z",
+                json!({ "unused": 1 }),
+            ),
+            timed(
+                Action::Respond,
+                Status::Responded,
+                "2026-03-02T02:00:00Z",
+                json!({}),
+            ),
+        ];
+        for e in &appended {
+            store
+                .append_event(in_period.id, e, audit("e"))
+                .await
+                .expect("append event");
+        }
+
+        // Received earlier and closed before the period: not in it.
+        let mut closed_earlier = complaint("Sampah menumpuk");
+        closed_earlier.received_at = at("2026-01-10T01:00:00Z");
+        closed_earlier.status = Status::Resolved;
+        closed_earlier.closed_at = Some(at("2026-01-20T01:00:00Z"));
+        insert(&store, &closed_earlier, None).await;
+
+        // Received earlier and still open: in the open book.
+        let mut open_earlier = complaint("Jalan berlubang");
+        open_earlier.received_at = at("2026-01-12T01:00:00Z");
+        let open_earlier = created(insert(&store, &open_earlier, None).await);
+
+        // Received after the period: not in it.
+        let mut later = complaint("Air PDAM mati");
+        later.received_at = at("2026-03-05T01:00:00Z");
+        insert(&store, &later, None).await;
+
+        let (from_us, to_us) = (from.as_microsecond(), to.as_microsecond());
+        let whole = store
+            .report_chunk(from_us, to_us, i64::MIN, 100)
+            .await
+            .expect("report chunk");
+        let ids: Vec<ComplaintId> = whole.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![in_period.id, open_earlier.id]);
+        let full: Vec<ComplaintId> = store
+            .complaints_for_report(from_us, to_us)
+            .await
+            .expect("complaints for report")
+            .iter()
+            .map(|(c, _)| c.id)
+            .collect();
+        assert_eq!(ids, full, "same population as complaints_for_report");
+
+        let first = &whole[0];
+        assert_eq!(first.tracking_number, in_period.tracking_number);
+        assert_eq!(first.received_at, in_period.received_at);
+        assert_eq!(first.channel, Channel::Whatsapp);
+        assert_eq!(first.complaint_type, ComplaintType::Complaint);
+        assert!(!first.supervision);
+        assert_eq!(first.category.as_deref(), Some("Penerangan Jalan"));
+        assert_eq!(first.kelurahan_code.as_deref(), Some("63.71.01.1001"));
+        let actions: Vec<Action> = first.events.iter().map(|e| e.action).collect();
+        assert_eq!(
+            actions,
+            vec![
+                Action::Register,
+                Action::Verify,
+                Action::Dispatch,
+                Action::FollowUp
+            ],
+            "notes and events after the period end are left out"
+        );
+        assert_eq!(first.events[1].at, at("2026-02-03T02:00:00Z"));
+        assert_eq!(first.events[1].to_status, Status::Verified);
+        assert_eq!(
+            first.events[1].data,
+            json!({ "complaint_type": "aspiration", "supervision": true })
+        );
+        assert_eq!(first.events[2].data, json!({ "lead_agency": "PUPR" }));
+        assert_eq!(
+            first.events[3].data,
+            serde_json::Value::Null,
+            "data of a follow-up is not read"
+        );
+        assert_eq!(whole[1].events.len(), 1, "the open complaint's register");
+
+        let page_one = store
+            .report_chunk(from_us, to_us, i64::MIN, 1)
+            .await
+            .expect("first page");
+        assert_eq!(page_one, whole[..1].to_vec());
+        let page_two = store
+            .report_chunk(from_us, to_us, page_one[0].id.0, 1)
+            .await
+            .expect("second page");
+        assert_eq!(page_two, whole[1..].to_vec());
+        let page_three = store
+            .report_chunk(from_us, to_us, page_two[0].id.0, 1)
+            .await
+            .expect("third page");
+        assert!(page_three.is_empty());
+    })
+    .await;
+}

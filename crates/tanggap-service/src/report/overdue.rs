@@ -1,13 +1,14 @@
 //! The appendix of the quarterly report: the complaints overdue at the
 //! period end, without any data about the reporter.
 
-use super::{Period, replay};
+use super::Period;
+use super::compute::replay;
 use crate::complaints::scope_for;
 use crate::error::ServiceError;
 use crate::{Principal, Services};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use tanggap_store::{Scope, micros};
+use tanggap_store::Scope;
 
 /// One complaint open at the period end whose current deadline had passed.
 /// It carries the tracking number and codes only: no reporter, text or
@@ -42,20 +43,16 @@ impl Services {
         let calendar = self.calendar();
         let standards = self.standards();
         let (from, to) = period.instants(&calendar)?;
-        let complaints = self
-            .store
-            .complaints_for_report(micros(from), micros(to))
-            .await?;
         let end = calendar.local_date(to);
         let last_day = end.yesterday().unwrap_or(end);
         let mut overdue = Vec::new();
-        for (complaint, events) in &complaints {
-            let state = replay(complaint, events, to, &calendar, &standards);
+        self.for_each_report_complaint(from, to, |complaint| {
+            let state = replay(complaint, to, &calendar, &standards);
             let Some(due) = state.due_at.filter(|due| *due <= to) else {
-                continue;
+                return;
             };
             if state.status.is_terminal() {
-                continue;
+                return;
             }
             let due_on = calendar.local_date(due);
             overdue.push(OverdueComplaint {
@@ -67,7 +64,8 @@ impl Services {
                 due_on,
                 working_days_overdue: calendar.working_days_between(due_on, last_day).max(0),
             });
-        }
+        })
+        .await?;
         overdue.sort_by(|a, b| {
             b.working_days_overdue
                 .cmp(&a.working_days_overdue)
