@@ -16,7 +16,6 @@
 mod compute;
 mod overdue;
 
-pub(crate) use compute::compute;
 pub use overdue::OverdueComplaint;
 
 use crate::complaints::scope_for;

@@ -7,10 +7,9 @@
 //! the others: a count reveals neither their text nor their reporter.
 
 use crate::error::ServiceError;
-use crate::report::{Figures, Period, compute};
+use crate::report::{Figures, Period};
 use crate::{Services, now};
 use jiff::civil::Date;
-use tanggap_store::micros;
 
 /// Months covered by [`Services::public_figures`], the current one included.
 pub const MONTHS: i32 = 12;
@@ -30,18 +29,14 @@ impl Services {
         Period::new(shift(1 - MONTHS)?, shift(1)?)
     }
 
-    /// Computes the report figures of `period` for the public. It reads
-    /// every complaint of the period with its events, so callers cache the
-    /// result.
+    /// Computes the report figures of `period` for the public, with the
+    /// same streamed reading as the staff report. It reads every complaint
+    /// of the period, so callers cache the result.
     pub async fn public_figures(&self, period: Period) -> Result<Figures, ServiceError> {
         let calendar = self.calendar();
         let standards = self.standards();
         let (from, to) = period.instants(&calendar)?;
-        let complaints = self
-            .store
-            .complaints_for_report(micros(from), micros(to))
-            .await?;
-        let mut figures = compute(&complaints, from, to, &calendar, &standards);
+        let mut figures = self.figures_of(from, to, &calendar, &standards).await?;
         figures.period = Some(period);
         Ok(figures)
     }

@@ -12,10 +12,8 @@ use crate::error::ServiceError;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use tanggap_core::lifecycle::Action;
-use tanggap_core::{Complaint, ComplaintType, Status, TimeStandards, WorkingCalendar};
-use tanggap_store::{
-    RECORD_ONLY_ACTIONS, REPORT_DATA_ACTIONS, ReportComplaint, ReportEvent, StoredEvent, micros,
-};
+use tanggap_core::{ComplaintType, Status, TimeStandards, WorkingCalendar};
+use tanggap_store::{ReportComplaint, micros};
 
 /// Complaints read from the store per query. With 10,000, the report of the
 /// 100,000-complaint benchmark (three periods read at once) peaked 170 MB
@@ -138,42 +136,6 @@ pub(super) fn replay(
         }
     }
     state
-}
-
-/// Converts a full complaint with its stored events to the projection the
-/// store's [`tanggap_store::Store::report_chunk`] returns for a period
-/// ending at `to`.
-pub(super) fn project(
-    complaint: &Complaint,
-    events: &[StoredEvent],
-    to: Timestamp,
-) -> ReportComplaint {
-    let events = events
-        .iter()
-        .map(|stored| &stored.event)
-        .filter(|event| event.at < to && !RECORD_ONLY_ACTIONS.contains(&event.action))
-        .map(|event| ReportEvent {
-            at: event.at,
-            action: event.action,
-            to_status: event.to_status,
-            data: if REPORT_DATA_ACTIONS.contains(&event.action) {
-                event.data.clone()
-            } else {
-                serde_json::Value::Null
-            },
-        })
-        .collect();
-    ReportComplaint {
-        id: complaint.id,
-        tracking_number: complaint.tracking_number.clone(),
-        received_at: complaint.received_at,
-        channel: complaint.channel,
-        complaint_type: complaint.complaint_type,
-        supervision: complaint.supervision,
-        category: complaint.category.clone(),
-        kelurahan_code: complaint.location.kelurahan_code.clone(),
-        events,
-    }
 }
 
 fn bump(tally: &mut Tally, key: Option<&str>) {
@@ -403,22 +365,6 @@ impl<'a> FigureTally<'a> {
     }
 }
 
-/// Computes the figures of `[from, to)` from the complaints the store
-/// returned for it with [`tanggap_store::Store::complaints_for_report`].
-pub(crate) fn compute(
-    complaints: &[(Complaint, Vec<StoredEvent>)],
-    from: Timestamp,
-    to: Timestamp,
-    calendar: &WorkingCalendar,
-    standards: &TimeStandards,
-) -> Figures {
-    let mut tally = FigureTally::new(from, to, calendar, standards);
-    for (complaint, events) in complaints {
-        tally.add(&project(complaint, events, to));
-    }
-    tally.finish()
-}
-
 impl Services {
     /// Calls `visit` for every complaint of the population of a report on
     /// `[from, to)`, in chunks of [`CHUNK_COMPLAINTS`] read from the store.
@@ -444,7 +390,7 @@ impl Services {
 
     /// Computes the figures of `[from, to)` while paging through the
     /// population, so memory stays bounded by one chunk and the tallies.
-    pub(super) async fn figures_of(
+    pub(crate) async fn figures_of(
         &self,
         from: Timestamp,
         to: Timestamp,
