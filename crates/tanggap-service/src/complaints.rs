@@ -109,7 +109,7 @@ fn identity_visible(principal: &Principal, complaint: &Complaint) -> bool {
 }
 
 /// Removes what the caller may not see.
-pub(crate) fn redact(principal: &Principal, mut complaint: Complaint) -> ComplaintView {
+fn redact(principal: &Principal, mut complaint: Complaint) -> ComplaintView {
     let visible = identity_visible(principal, &complaint);
     if !visible {
         // The channel reference is a phone number, an e-mail address or an
@@ -155,10 +155,21 @@ impl Services {
             key,
             request_hash: sha256_hex(&body),
         });
-        let created = self
+        let registered = self
             .register(&principal.actor(), intake, now(), claim)
             .await?;
-        match created {
+        self.created_view(principal, registered).await
+    }
+
+    /// Builds the answer to a registration as `principal` sees it: the new
+    /// complaint with its secret, or the complaint an earlier request with
+    /// the same idempotency key created.
+    pub(crate) async fn created_view(
+        &self,
+        principal: &Principal,
+        registered: Registered,
+    ) -> Result<Created, ServiceError> {
+        match registered {
             Registered::New(complaint, secret) => Ok(Created {
                 view: redact(principal, *complaint),
                 secret: Some(secret),

@@ -12,7 +12,7 @@
 //! events from the reporter, and the conversation is marked unread.
 
 use crate::attachments::{Upload, write_file_once};
-use crate::complaints::{Created, Registered, redact};
+use crate::complaints::{Created, Registered};
 use crate::error::ServiceError;
 use crate::{Principal, Services, now, sha256_hex};
 use jiff::Timestamp;
@@ -487,27 +487,7 @@ impl Services {
             return Err(ServiceError::field("conversation", "triage_not_new"));
         }
         self.carry_files(principal, complaint, &messages).await;
-        match registered {
-            Registered::New(complaint, secret) => Ok(Created {
-                view: redact(principal, *complaint),
-                secret: Some(secret),
-                replayed: false,
-            }),
-            Registered::Replayed(id) => {
-                let complaint =
-                    self.store
-                        .get_complaint(id)
-                        .await?
-                        .ok_or(ServiceError::NotFound {
-                            entity: "complaint",
-                        })?;
-                Ok(Created {
-                    view: redact(principal, complaint),
-                    secret: None,
-                    replayed: true,
-                })
-            }
-        }
+        self.created_view(principal, registered).await
     }
 
     /// Attaches a new conversation to an existing complaint that the
