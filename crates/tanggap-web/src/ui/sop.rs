@@ -168,11 +168,18 @@ fn flow(lang: Lang, sop: &Sop) -> (Vec<String>, Vec<SopRow>, String) {
         })
         .collect();
     let total = sop.total_time();
-    let mut parts = vec![time_text(lang, total.working_days, TimeUnit::WorkingDays)];
+    // Units with nothing in them are left out ("6 hari", not "6 hari 0
+    // menit"), but an SOP without times still shows "0 hari".
+    let mut parts = Vec::new();
+    if total.working_days > 0 || (total.hours == 0 && total.minutes == 0) {
+        parts.push(time_text(lang, total.working_days, TimeUnit::WorkingDays));
+    }
     if total.hours > 0 {
         parts.push(time_text(lang, total.hours, TimeUnit::Hours));
     }
-    parts.push(time_text(lang, total.minutes, TimeUnit::Minutes));
+    if total.minutes > 0 {
+        parts.push(time_text(lang, total.minutes, TimeUnit::Minutes));
+    }
     let performers = sop.performers.iter().map(|p| p.name.clone()).collect();
     (performers, rows, parts.join(" "))
 }

@@ -314,8 +314,8 @@ async fn sop05_page_matches_regulation() {
             assert!(row.contains("<td>1 hari</td>"), "row {}: 1 day", i + 1);
         }
         assert!(
-            body.contains("id=\"sop-total\">6 hari"),
-            "total of 6 working days"
+            body.contains("id=\"sop-total\">6 hari<"),
+            "total of exactly 6 working days"
         );
         app.stop().await;
     }
