@@ -41,6 +41,13 @@ pub enum Parsed {
 /// Parses a raw message. `tracking_prefix` is the installation's tracking
 /// number prefix (e.g. `BJM` for `BJM-26-000123`).
 pub fn parse(raw: &[u8], tracking_prefix: &str) -> Parsed {
+    // mail-parser 0.11.9 panics on some malformed multipart messages
+    // ("Invalid part ID, could not find multipart"; found by the email fuzz
+    // target). Such a message is malformed, and must not stop the poll.
+    std::panic::catch_unwind(|| parse_message(raw, tracking_prefix)).unwrap_or(Parsed::Malformed)
+}
+
+fn parse_message(raw: &[u8], tracking_prefix: &str) -> Parsed {
     let Some(message) = MessageParser::default().parse(raw) else {
         return Parsed::Malformed;
     };
@@ -170,6 +177,12 @@ pub fn find_tracking_numbers(text: &str, prefix: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_panic_is_malformed() {
+        let raw = include_bytes!("../testdata/mail-parser-panic.eml");
+        assert_eq!(parse(raw, "BJM"), Parsed::Malformed);
+    }
 
     fn message(headers: &str, body: &str) -> Vec<u8> {
         format!(
