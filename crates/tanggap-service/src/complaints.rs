@@ -161,7 +161,7 @@ impl Services {
         self.created_view(principal, registered).await
     }
 
-    /// Builds the answer to a registration as `principal` sees it: the new
+    /// Builds the result of a registration as `principal` sees it: the new
     /// complaint with its secret, or the complaint an earlier request with
     /// the same idempotency key created.
     pub(crate) async fn created_view(

@@ -110,19 +110,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/triage/{id}/convert", post(triage::convert))
         .route("/api/v1/triage/{id}/attach", post(triage::attach))
         .route("/api/v1/triage/{id}/dismiss", post(triage::dismiss))
-        // Monitoring and evaluation (SOP 05): the complaint team starts a
-        // run; each task's performers, the Sekda for the analysis's
-        // approval, and the roles that may read runs; the monev service
-        // checks the roles.
+        // Monitoring and evaluation (SOP 05). The complaint team starts a
+        // run, each task's performers take its steps, and the Sekda approves
+        // the analysis. These roles and the others that may read runs can
+        // list them. The monev service checks the roles.
         .route("/api/v1/monev/runs", get(monev::list).post(monev::start))
         .route("/api/v1/monev/runs/{id}", get(monev::get_one))
         .route(
             "/api/v1/monev/runs/{id}/tasks/{activity}/{action}",
             post(monev::step),
         )
-        // Quarterly report versions (SOP 04): the complaint team generates,
+        // Quarterly report versions (SOP 04). The complaint team generates,
         // revises and submits, the head of section reviews, the Sekda
-        // approves, the central admin publishes; the report-version
+        // approves and the central admin publishes. The report-version
         // service checks the roles.
         .route(
             "/api/v1/report-versions",

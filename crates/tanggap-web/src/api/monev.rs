@@ -119,7 +119,7 @@ pub(crate) struct ArchiveDto {
     media_type: String,
     size_bytes: i64,
     sha256: String,
-    /// Where staff download the bundle.
+    /// Download path of the bundle.
     href: String,
 }
 
@@ -291,7 +291,7 @@ pub(crate) async fn step(
                 return Err(ApiError::UnknownAction(action));
             }
             // The bundle is the archive of record, so it is rendered in
-            // Indonesian whatever language the request asks for.
+            // Indonesian whatever language the request names.
             let render = |view: &RunView| crate::ui::monev::bundle(s, Lang::Id, view);
             s.archive_monev_run(&principal, id, &render).await?;
         }

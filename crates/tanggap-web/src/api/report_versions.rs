@@ -54,7 +54,7 @@ pub(crate) struct SignersDto {
     city_secretary: SignerDto,
 }
 
-/// Who took a step, and when.
+/// The user who took a step, and the time.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct StepDto {
     by: String,
@@ -104,7 +104,7 @@ pub(crate) struct ReportVersionDto {
     returned: Option<ReturnDto>,
     approved: Option<ApprovalDto>,
     published: Option<StepDto>,
-    /// Where staff download the files: append pdf, docx or xlsx.
+    /// Download path of the files, to which staff append pdf, docx or xlsx.
     files_href: String,
 }
 
@@ -185,7 +185,7 @@ pub(crate) struct NarrativeRequest {
 pub(crate) struct ReviewRequest {
     /// true accepts the version for the Sekda; false returns it.
     accept: bool,
-    /// Why the version is returned; required when `accept` is false.
+    /// Reason for returning the version. It is required when `accept` is false.
     #[serde(default)]
     note: String,
 }

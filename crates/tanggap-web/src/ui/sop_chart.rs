@@ -18,7 +18,7 @@ const MID: i32 = W / 2;
 /// Height of the horizontal connector between performer columns.
 const LANE_Y: i32 = 10;
 
-/// How a mark is painted.
+/// Painting style of a mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Paint {

@@ -452,7 +452,7 @@ async fn conversations_convert_attach_dismiss() {
 
 /// Two central admins convert the same conversations at the same time:
 /// each conversation yields one complaint, one request succeeds and the
-/// other is told the conversation is no longer new.
+/// other gets the error that the conversation is no longer new.
 #[tokio::test]
 async fn concurrent_convert_creates_one_complaint() {
     const CONVERSATIONS: usize = 6;
