@@ -466,9 +466,6 @@ impl Services {
         let registered = self
             .register(&principal.actor(), intake, now(), Some(triage_claim(id)))
             .await?;
-        // NOTE: when the replaying request marks the conversation first,
-        // the request that created the complaint gets `triage_not_new`, and
-        // the reporter's secret it generated is not shown to anyone.
         let complaint = match &registered {
             Registered::New(complaint, _) => complaint.id,
             Registered::Replayed(complaint) => *complaint,
@@ -483,10 +480,20 @@ impl Services {
                 self.triage_audit(principal, "triage.convert", id, Some(complaint)),
             )
             .await?;
-        if !resolved {
+        // Whichever request marks the conversation carries the files. The
+        // request that created the complaint answers with it, because only
+        // it holds the reporter's secret to show; a replaying request (a
+        // second staff member at the same moment, or a retry after a
+        // crash) is told that the conversation was already handled.
+        if resolved {
+            self.carry_files(principal, complaint, &messages).await;
+        }
+        let created_here = matches!(registered, Registered::New(..));
+        let marked_with_it =
+            resolved || self.load_conversation(id).await?.complaint_id == Some(complaint);
+        if !(created_here && marked_with_it) {
             return Err(ServiceError::field("conversation", "triage_not_new"));
         }
-        self.carry_files(principal, complaint, &messages).await;
         self.created_view(principal, registered).await
     }
 

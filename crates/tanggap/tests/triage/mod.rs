@@ -451,8 +451,9 @@ async fn conversations_convert_attach_dismiss() {
 }
 
 /// Two central admins convert the same conversations at the same time:
-/// each conversation yields one complaint, one request succeeds and the
-/// other gets the error that the conversation is no longer new.
+/// each conversation yields one complaint, the request that created it
+/// succeeds with the reporter's secret, and the other gets the error that
+/// the conversation is no longer new.
 #[tokio::test]
 async fn concurrent_convert_creates_one_complaint() {
     const CONVERSATIONS: usize = 6;
@@ -500,12 +501,18 @@ async fn concurrent_convert_creates_one_complaint() {
                 [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
                 "{kind}: {body_a} {body_b}"
             );
-            let refused = if status_a == StatusCode::CREATED {
-                body_b
+            let (created, refused) = if status_a == StatusCode::CREATED {
+                (body_a, body_b)
             } else {
-                body_a
+                (body_b, body_a)
             };
             assert_eq!(refused["errors"][0]["code"], "triage_not_new", "{kind}");
+            // The answer that succeeds is always the one that created the
+            // complaint, so the reporter's secret is never lost.
+            assert!(
+                created["secret"].as_str().is_some_and(|s| !s.is_empty()),
+                "{kind}: {created}"
+            );
         }
 
         let (_, complaints) = get(&first, format!("{}/api/v1/complaints", app.base)).await;
