@@ -284,45 +284,68 @@ fn read_csv(content: &[u8]) -> Result<Table, ReadError> {
 }
 
 fn read_xlsx(content: &[u8]) -> Result<Table, ReadError> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
     let mut workbook: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(content)).map_err(|e| ReadError::Xlsx(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or(ReadError::NoSheet)?
-        .map_err(|e| ReadError::Xlsx(e.to_string()))?;
+    let sheet = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or(ReadError::NoSheet)?;
     let merged = workbook
         .worksheet_merge_cells_at(0)
         .transpose()
         .map_err(|e| ReadError::Xlsx(e.to_string()))?
         .unwrap_or_default();
 
-    let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let (height, _) = range.get_size();
-    if height + first_row as usize > ROWS_MAX {
-        return Err(ReadError::TooManyRows);
-    }
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); first_row as usize];
-    for row in range.rows() {
-        let mut cells = vec![String::new(); first_column as usize];
-        cells.extend(row.iter().map(|cell| match cell {
-            Data::Empty => String::new(),
-            Data::String(s) => s.trim().to_owned(),
-            Data::Int(i) => i.to_string(),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-            Data::Float(f) => f.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) if dt.is_datetime() => {
+    // The cells are read one at a time instead of as a calamine `Range`.
+    // A `Range` allocates every cell of the rectangle between the first and
+    // the last used cell, so one value in A1 and one in XFD40000 would need
+    // tens of gigabytes. Only cells inside the first COLUMNS_MAX columns
+    // are kept, and empty cells are skipped.
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| ReadError::Xlsx(e.to_string()))?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| ReadError::Xlsx(e.to_string()))?
+    {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        if column >= COLUMNS_MAX {
+            continue;
+        }
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                s.trim().to_owned()
+            }
+            DataRef::SharedString(s) => s.trim().to_owned(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(dt) if dt.is_datetime() => {
                 let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
                 format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
             }
-            Data::DateTime(dt) => dt.as_f64().to_string(),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-        }));
-        cells.truncate(COLUMNS_MAX);
-        rows.push(cells);
+            DataRef::DateTime(dt) => dt.as_f64().to_string(),
+            DataRef::Error(e) => format!("#{e:?}"),
+        };
+        if row >= ROWS_MAX {
+            return Err(ReadError::TooManyRows);
+        }
+        if rows.len() <= row {
+            rows.resize(row + 1, Vec::new());
+        }
+        let cells_of_row = &mut rows[row];
+        if cells_of_row.len() <= column {
+            cells_of_row.resize(column + 1, String::new());
+        }
+        cells_of_row[column] = text;
     }
+    drop(cells);
 
     // Merged cells: the file stores the value in the top-left cell only.
     for region in merged {
@@ -331,6 +354,12 @@ fn read_xlsx(content: &[u8]) -> Result<Table, ReadError> {
         let Some(value) = rows.get(top).and_then(|r| r.get(left)).cloned() else {
             continue;
         };
+        // The region's lower rows may hold no value at all, so they may
+        // not have been read.
+        let last_row = bottom.min(ROWS_MAX - 1);
+        if rows.len() <= last_row {
+            rows.resize(last_row + 1, Vec::new());
+        }
         for row in rows.iter_mut().take(bottom.min(ROWS_MAX) + 1).skip(top) {
             if row.len() <= right.min(COLUMNS_MAX - 1) {
                 row.resize(right.min(COLUMNS_MAX - 1) + 1, String::new());
@@ -546,6 +575,48 @@ mod tests {
         assert_eq!(
             t.rows[1],
             vec!["14/07/2025".to_owned(), "Jalan; rusak".to_owned()]
+        );
+    }
+
+    /// A stray value far to the right and far down must not make the
+    /// reader allocate the whole rectangle of cells up to it.
+    #[test]
+    fn xlsx_far_apart_cells() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "Tanggal").expect("cell");
+        sheet.write_string(0, 1, "Isi Laporan").expect("cell");
+        sheet.write_string(1, 0, "14/07/2025").expect("cell");
+        sheet.write_string(1, 1, "Jalan rusak").expect("cell");
+        sheet.write_string(40_000, 16_000, "jauh").expect("cell");
+        sheet.write_string(45_000, 2, "bawah").expect("cell");
+        let content = workbook.save_to_buffer().expect("xlsx");
+
+        let t = Table::read(&content, Format::Xlsx).expect("xlsx");
+        assert_eq!(t.rows.len(), 45_001);
+        assert_eq!(
+            t.rows[1],
+            vec!["14/07/2025".to_owned(), "Jalan rusak".to_owned()]
+        );
+        assert!(t.rows[40_000].is_empty(), "{:?}", t.rows[40_000]);
+        assert_eq!(
+            t.rows[45_000],
+            vec![String::new(), String::new(), "bawah".to_owned()]
+        );
+    }
+
+    #[test]
+    fn xlsx_past_row_limit() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "Tanggal").expect("cell");
+        let last = u32::try_from(ROWS_MAX).expect("row limit");
+        sheet.write_string(last, 0, "terlalu jauh").expect("cell");
+        let content = workbook.save_to_buffer().expect("xlsx");
+
+        assert_eq!(
+            Table::read(&content, Format::Xlsx).map(|t| t.rows.len()),
+            Err(ReadError::TooManyRows)
         );
     }
 
