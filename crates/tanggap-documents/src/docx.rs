@@ -280,11 +280,16 @@ const CELL_MARGINS: usize = 220;
 const TABLE_FONT_SIZE: u32 = 20;
 const WIDE_TABLE_FONT_SIZE: u32 = 16;
 
+/// Longest body cell text, in characters, that is kept on one line as if it
+/// were one word: dates such as "30 September 2025" and tracking numbers.
+const UNBROKEN_CELL_CHARS: usize = 18;
+
 /// Divides the text width between the columns: each first gets room for its
 /// longest word, so no word is broken, and the rest is shared in proportion
-/// to how much longer the column's text is. Texts count at most 40
-/// characters because longer ones wrap anyway. When the words alone do not
-/// fit, every column shrinks in proportion.
+/// to how much longer the column's text is. A body cell of at most
+/// [`UNBROKEN_CELL_CHARS`] characters counts as one word. Texts count at most
+/// 40 characters because longer ones wrap anyway. When the words alone do
+/// not fit, every column shrinks in proportion.
 fn column_widths(
     columns: &[String],
     rows: &[Vec<String>],
@@ -295,15 +300,22 @@ fn column_widths(
     let mut minimums = Vec::with_capacity(count);
     let mut extras = Vec::with_capacity(count);
     for index in 0..count {
-        let texts = columns
-            .get(index)
-            .into_iter()
-            .chain(rows.iter().filter_map(|row| row.get(index)));
+        let header = columns.get(index).map(|text| (text, false));
+        let body = rows
+            .iter()
+            .filter_map(|row| row.get(index))
+            .map(|text| (text, true));
         let (mut word, mut length) = (1, 1);
-        for text in texts {
-            let longest_word = text.split_whitespace().map(|w| w.chars().count()).max();
-            word = word.max(longest_word.unwrap_or(0));
-            length = length.max(text.chars().count().min(40));
+        for (text, in_body) in header.into_iter().chain(body) {
+            let characters = text.chars().count();
+            let longest_word = if in_body && characters <= UNBROKEN_CELL_CHARS {
+                characters
+            } else {
+                let words = text.split_whitespace().map(|w| w.chars().count());
+                words.max().unwrap_or(0)
+            };
+            word = word.max(longest_word);
+            length = length.max(characters.min(40));
         }
         minimums.push(word * character_width + CELL_MARGINS);
         extras.push(length.saturating_sub(word) * character_width);
@@ -465,6 +477,28 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_cells_stay_on_one_line() {
+        let columns = ["No.", "Nomor", "Diterima", "Judul"].map(String::from);
+        let rows = vec![
+            [
+                "1",
+                "BJM-25-000123",
+                "30 September 2025",
+                "Saluran air tersumbat sampah di depan pasar",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        let (widths, fits) = column_widths(&columns, &rows, 4, TABLE_FONT_SIZE);
+        assert!(fits);
+        let character_width = CHARACTER_WIDTH_PER_POINT * TABLE_FONT_SIZE as usize / 2;
+        let date_width = "30 September 2025".len() * character_width + CELL_MARGINS;
+        assert!(widths[2] as usize >= date_width, "{widths:?}");
+        let total: u32 = widths.iter().sum();
+        assert!(total <= TEXT_WIDTH && total + 4 >= TEXT_WIDTH, "{widths:?}");
+    }
 
     #[test]
     fn escape_removes_markup_and_control_characters() {
