@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use serde_json::json;
 use tanggap_core::Role;
 use tanggap_core::monev::{
-    self, Analysis, DocumentKind, Minutes, MonitoringReport, Notes, Recap, ReportSource, RunStatus,
-    SiteVisit, TaskError, TaskStatus,
+    self, Analysis, DocumentKind, MeetingMinutes, Minutes, MonitoringReport, Notes, Recap,
+    ReportSource, RunStatus, SiteVisit, TaskError, TaskStatus,
 };
 use tanggap_core::sop::{Activity, Sop};
 use tanggap_core::validate::{FieldError, NAME_MAX, TEXT_MAX, Validator};
@@ -36,6 +36,8 @@ pub const VIEW_ROLES: &[Role] = &[
 pub const VISITS_MAX: usize = 50;
 /// Attendees one set of minutes may list.
 pub const ATTENDEES_MAX: usize = 200;
+/// Sets of minutes (meetings) one meeting activity may hold.
+pub const MEETINGS_MAX: usize = 30;
 /// Photos one run may hold.
 pub const PHOTOS_MAX: usize = 100;
 
@@ -90,6 +92,11 @@ impl RunView {
     pub fn recap(&self) -> Recap {
         self.content("prepare")
     }
+
+    /// Parses the minutes of a meeting activity, in either stored shape.
+    pub fn minutes(&self, activity: &str) -> MeetingMinutes {
+        self.content(activity)
+    }
 }
 
 /// A change to one document.
@@ -99,7 +106,13 @@ pub enum DocumentEdit {
     AddVisit(SiteVisit),
     /// Replaces the monitoring report's summary.
     MonitoringSummary(String),
-    Minutes(Minutes),
+    /// Adds the minutes of one more meeting.
+    AddMinutes(Minutes),
+    /// Replaces the minutes of meeting `meeting` (0 for the first).
+    EditMinutes {
+        meeting: usize,
+        minutes: Minutes,
+    },
     Analysis(Analysis),
     Notes(Notes),
 }
@@ -107,6 +120,9 @@ pub enum DocumentEdit {
 /// A new action item of a meeting.
 #[derive(Clone, Debug)]
 pub struct NewActionItem {
+    /// Index of the meeting's minutes in the activity's document, 0 for
+    /// the first.
+    pub meeting: usize,
     pub description: String,
     pub owner: String,
     pub due_on: String,
@@ -204,14 +220,22 @@ fn completeness(kind: DocumentKind, content: &str) -> Vec<FieldError> {
             }
         }
         DocumentKind::Minutes => {
-            let minutes: Minutes = serde_json::from_str(content).unwrap_or_default();
-            required("held_on", &minutes.held_on);
-            required("place", &minutes.place);
-            required("agenda", &minutes.agenda);
-            required("discussion", &minutes.discussion);
-            required("decisions", &minutes.decisions);
-            if minutes.attendees.is_empty() {
-                required("attendees", "");
+            let document: MeetingMinutes = serde_json::from_str(content).unwrap_or_default();
+            if document.meetings.is_empty() {
+                required("meetings", "");
+            }
+            for (i, minutes) in document.meetings.iter().enumerate() {
+                let mut part = |field: &str, value: &str| {
+                    required(&format!("meetings[{i}].{field}"), value);
+                };
+                part("held_on", &minutes.held_on);
+                part("place", &minutes.place);
+                part("agenda", &minutes.agenda);
+                part("discussion", &minutes.discussion);
+                part("decisions", &minutes.decisions);
+                if minutes.attendees.is_empty() {
+                    part("attendees", "");
+                }
             }
         }
         DocumentKind::Analysis => {
@@ -558,7 +582,7 @@ impl Services {
             let kind = view.tasks[index].kind;
             let content = match kind {
                 DocumentKind::MonitoringReport => document_json(&MonitoringReport::default())?,
-                DocumentKind::Minutes => document_json(&Minutes::default())?,
+                DocumentKind::Minutes => document_json(&MeetingMinutes::default())?,
                 DocumentKind::Analysis => document_json(&Analysis::default())?,
                 _ => document_json(&Notes::default())?,
             };
@@ -623,8 +647,25 @@ impl Services {
                 v.finish().map_err(ServiceError::Validation)?;
                 document_json(&report)?
             }
-            (DocumentKind::Minutes, DocumentEdit::Minutes(minutes)) => {
-                document_json(&checked_minutes(minutes)?)?
+            (DocumentKind::Minutes, DocumentEdit::AddMinutes(minutes)) => {
+                let mut document = view.minutes(activity);
+                if document.meetings.len() >= MEETINGS_MAX {
+                    return Err(ServiceError::Validation(vec![FieldError::with_limit(
+                        "meetings",
+                        "too_many",
+                        MEETINGS_MAX,
+                    )]));
+                }
+                document.meetings.push(checked_minutes(minutes)?);
+                document_json(&document)?
+            }
+            (DocumentKind::Minutes, DocumentEdit::EditMinutes { meeting, minutes }) => {
+                let mut document = view.minutes(activity);
+                let Some(slot) = document.meetings.get_mut(meeting) else {
+                    return Err(ServiceError::NotFound { entity: "minutes" });
+                };
+                *slot = checked_minutes(minutes)?;
+                document_json(&document)?
             }
             (DocumentKind::Analysis, DocumentEdit::Analysis(analysis)) => {
                 document_json(&checked_analysis(analysis)?)?
@@ -676,6 +717,9 @@ impl Services {
         if view.tasks[index].kind != DocumentKind::Minutes {
             return Err(ServiceError::field("activity", "invalid_value"));
         }
+        if item.meeting >= view.minutes(activity).meetings.len() {
+            return Err(ServiceError::NotFound { entity: "minutes" });
+        }
         let mut v = Validator::default();
         let description = v.required_text("description", Some(&item.description), TEXT_MAX);
         let owner = v.required_text("owner", Some(&item.owner), NAME_MAX);
@@ -690,6 +734,7 @@ impl Services {
             action_items: vec![ActionItemRecord {
                 id: 0,
                 activity: activity.to_owned(),
+                meeting: i64::try_from(item.meeting).unwrap_or(i64::MAX),
                 description,
                 owner,
                 due_on,
@@ -702,7 +747,7 @@ impl Services {
             principal,
             "monev.action_item.add",
             id,
-            json!({ "activity": activity }),
+            json!({ "activity": activity, "meeting": item.meeting }),
         );
         Ok(self.store.save_monev_change(&change, draft).await?)
     }
@@ -1023,23 +1068,54 @@ impl Services {
 mod tests {
     use super::*;
 
-    #[test]
-    fn minutes_need_every_part() {
-        let empty = document_json(&Minutes::default()).expect("json");
-        let fields: Vec<String> = completeness(DocumentKind::Minutes, &empty)
+    fn fields(kind: DocumentKind, content: &str) -> Vec<String> {
+        completeness(kind, content)
             .into_iter()
             .map(|e| e.field)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn minutes_need_one_meeting() {
+        let none = document_json(&MeetingMinutes::default()).expect("json");
+        assert_eq!(fields(DocumentKind::Minutes, &none), ["meetings"]);
+        // Minutes stored in the single shape and never filled in count as none.
+        let legacy = document_json(&Minutes::default()).expect("json");
+        assert_eq!(fields(DocumentKind::Minutes, &legacy), ["meetings"]);
+    }
+
+    #[test]
+    fn minutes_need_every_part() {
+        let complete = Minutes {
+            held_on: "2026-10-05".into(),
+            place: "Aula".into(),
+            attendees: vec![monev::Attendee {
+                name: "Rina".into(),
+                institution: "Dinas PUPR".into(),
+            }],
+            agenda: "Agenda".into(),
+            discussion: "Pembahasan".into(),
+            decisions: "Keputusan".into(),
+        };
+        let document = MeetingMinutes {
+            meetings: vec![complete.clone(), Minutes::default()],
+        };
+        let content = document_json(&document).expect("json");
         assert_eq!(
-            fields,
+            fields(DocumentKind::Minutes, &content),
             [
-                "held_on",
-                "place",
-                "agenda",
-                "discussion",
-                "decisions",
-                "attendees"
+                "meetings[1].held_on",
+                "meetings[1].place",
+                "meetings[1].agenda",
+                "meetings[1].discussion",
+                "meetings[1].decisions",
+                "meetings[1].attendees"
             ]
         );
+        let both = MeetingMinutes {
+            meetings: vec![complete.clone(), complete],
+        };
+        let content = document_json(&both).expect("json");
+        assert!(fields(DocumentKind::Minutes, &content).is_empty());
     }
 }
