@@ -11,6 +11,8 @@ use crate::report_versions::FrozenFigures;
 use crate::{Principal, Services, now, sha256_hex};
 use jiff::Timestamp;
 use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
 use tanggap_core::Role;
 use tanggap_core::monev::{
     self, Analysis, DocumentKind, MeetingMinutes, Minutes, MonitoringReport, Notes, Recap,
@@ -127,6 +129,29 @@ pub struct NewActionItem {
     pub owner: String,
     pub due_on: String,
 }
+
+/// Maximum side length of a site-visit photo as embedded in the archive bundle, in
+/// pixels: about 180 dpi across the 16.8 cm text width of an A4 page.
+pub const BUNDLE_PHOTO_SIDE: u32 = 1200;
+/// Quality of the JPEG copies embedded in the archive bundle (1 to 100).
+const BUNDLE_PHOTO_QUALITY: u8 = 80;
+/// Memory the image decoder may allocate for one stored photo, in bytes.
+const BUNDLE_PHOTO_ALLOC_MAX: u64 = 512 * 1024 * 1024;
+
+/// A site-visit photo scaled down for the archive bundle, as JPEG.
+#[derive(Clone, Debug)]
+pub struct BundlePhoto {
+    /// Id of the photo in the run ([`PhotoRecord::id`]).
+    pub id: i64,
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Renders a run into its archive bundle, given the run and its photos
+/// scaled down. It runs on the blocking thread pool.
+pub type BundleRenderer =
+    Arc<dyn Fn(&RunView, Vec<BundlePhoto>) -> Result<Bundle, String> + Send + Sync>;
 
 /// A rendered archive bundle.
 #[derive(Clone, Debug)]
@@ -956,11 +981,29 @@ impl Services {
         &self,
         principal: &Principal,
         id: i64,
-        render: &(dyn Fn(&RunView) -> Result<Bundle, String> + Send + Sync),
+        render: BundleRenderer,
     ) -> Result<(), ServiceError> {
         let (view, index) = self.run_for_change(principal, id, "archive").await?;
         Self::require_in_progress(&view, index)?;
-        let bundle = render(&view)
+        // Scaling the photos and the typst rendering take CPU time that
+        // grows with the photos and pages, so they run off the async
+        // worker threads.
+        let photo_paths: Vec<(i64, std::path::PathBuf)> = view
+            .photos
+            .iter()
+            .map(|p| (p.id, self.stored_path("sanitised", &p.sha256)))
+            .collect();
+        let rendered = tokio::task::spawn_blocking(move || {
+            let photos = photo_paths
+                .iter()
+                .map(|(photo_id, path)| bundle_photo(*photo_id, path))
+                .collect::<Result<Vec<_>, String>>()?;
+            let bundle = render(&view, photos)?;
+            Ok::<_, String>((view, bundle))
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("archive rendering task failed: {e}")))?;
+        let (view, bundle) = rendered
             .map_err(|e| ServiceError::Internal(format!("archive rendering failed: {e}")))?;
         let sha256 = sha256_hex(&bundle.content);
         let path = self.stored_path("monev", &sha256);
@@ -1064,9 +1107,65 @@ impl Services {
     }
 }
 
+/// Reads a stored site-visit photo and scales it to fit
+/// [`BUNDLE_PHOTO_SIDE`] as a JPEG. Only one full-size photo is decoded at
+/// a time, so a run with many photos keeps only the scaled copies.
+fn bundle_photo(id: i64, path: &Path) -> Result<BundlePhoto, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("photo {id} ({}): {e}", path.display());
+    let mut reader = image::ImageReader::open(path)
+        .map_err(|e| fail(&e))?
+        .with_guessed_format()
+        .map_err(|e| fail(&e))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(BUNDLE_PHOTO_ALLOC_MAX);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|e| fail(&e))?;
+    let picture = if picture.width().max(picture.height()) > BUNDLE_PHOTO_SIDE {
+        picture.resize(
+            BUNDLE_PHOTO_SIDE,
+            BUNDLE_PHOTO_SIDE,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        picture
+    };
+    let rgb = picture.to_rgb8();
+    drop(picture);
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    let encoder =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, BUNDLE_PHOTO_QUALITY);
+    rgb.write_with_encoder(encoder).map_err(|e| fail(&e))?;
+    Ok(BundlePhoto {
+        id,
+        jpeg: jpeg.into_inner(),
+        width: rgb.width(),
+        height: rgb.height(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bundle_photo_fits_the_page() {
+        let dir = tempfile::tempdir().expect("directory");
+        let path = dir.path().join("photo");
+        let picture = image::RgbImage::from_pixel(3000, 1500, image::Rgb([200, 120, 40]));
+        picture
+            .save_with_format(&path, image::ImageFormat::Png)
+            .expect("photo written");
+        let photo = bundle_photo(7, &path).expect("scaled");
+        assert_eq!(photo.id, 7);
+        assert_eq!(
+            (photo.width, photo.height),
+            (BUNDLE_PHOTO_SIDE, BUNDLE_PHOTO_SIDE / 2)
+        );
+        assert!(photo.jpeg.starts_with(&[0xFF, 0xD8]), "a JPEG");
+
+        let missing = bundle_photo(8, &dir.path().join("absent"));
+        assert!(missing.is_err());
+    }
 
     fn fields(kind: DocumentKind, content: &str) -> Vec<String> {
         completeness(kind, content)

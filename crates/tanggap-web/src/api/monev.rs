@@ -376,8 +376,8 @@ pub(crate) async fn step(
             }
             // The bundle is the archive of record, so it is rendered in
             // Indonesian whatever language the request names.
-            let render = |view: &RunView| crate::ui::monev::bundle(s, Lang::Id, view);
-            s.archive_monev_run(&principal, id, &render).await?;
+            let render = crate::ui::monev::bundle_renderer(s.clone(), Lang::Id);
+            s.archive_monev_run(&principal, id, render).await?;
         }
         _ => return Err(ApiError::UnknownAction(action)),
     }

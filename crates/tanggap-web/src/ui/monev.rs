@@ -15,12 +15,15 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 use tanggap_core::Role;
 use tanggap_core::monev::{
     Analysis, Attendee, DocumentKind, Minutes, MonitoringReport, Notes, RunStatus, SiteVisit,
     TaskStatus,
 };
-use tanggap_service::monev::{Bundle, DocumentEdit, NewActionItem, RunView};
+use tanggap_service::monev::{
+    Bundle, BundlePhoto, BundleRenderer, DocumentEdit, NewActionItem, RunView,
+};
 use tanggap_service::{Principal, ServiceError, Services};
 use tanggap_store::monev::ActionItemRecord;
 
@@ -73,6 +76,7 @@ pub(crate) struct TaskRow {
 }
 
 pub(crate) struct PhotoItem {
+    pub id: i64,
     pub href: String,
     pub caption: String,
 }
@@ -312,6 +316,7 @@ fn task_section(
                         .iter()
                         .filter(|p| usize::try_from(p.visit).ok() == Some(v))
                         .map(|p| PhotoItem {
+                            id: p.id,
                             href: format!("/monev/{}/foto/{}", view.run.id, p.id),
                             caption: format!(
                                 "{} · {:.6}, {:.6} · SHA-256 {}",
@@ -742,9 +747,9 @@ async fn apply(
             Ok("monev-approved")
         }
         "arsipkan" => {
-            let lang = Lang::Id;
-            let render_bundle = |view: &RunView| bundle(s, lang, view);
-            s.archive_monev_run(user, id, &render_bundle).await?;
+            // The bundle is the archive of record, so it is in Indonesian.
+            s.archive_monev_run(user, id, bundle_renderer(s.clone(), Lang::Id))
+                .await?;
             Ok("monev-archived")
         }
         _ => Err(ApiError::UnknownAction(action.to_owned())),
@@ -894,7 +899,10 @@ fn bundle_part(lang: Lang, section: &TaskSection) -> serde_json::Value {
                         "location": v.location,
                         "findings": v.findings,
                         "explanation": v.explanation,
-                        "photos": v.photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
+                        "photos": v.photos.iter().map(|p| serde_json::json!({
+                            "path": bundle_photo_path(p.id),
+                            "caption": p.caption,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -957,13 +965,26 @@ fn bundle_part(lang: Lang, section: &TaskSection) -> serde_json::Value {
     part
 }
 
+/// Path under which the archive template finds a site-visit photo.
+fn bundle_photo_path(id: i64) -> String {
+    format!("/photos/{id}.jpg")
+}
+
+/// Returns the archive renderer for [`Services::archive_monev_run`].
+pub(crate) fn bundle_renderer(services: Services, lang: Lang) -> BundleRenderer {
+    Arc::new(move |view: &RunView, photos: Vec<BundlePhoto>| bundle(&services, lang, view, photos))
+}
+
 /// Renders the archive bundle as one PDF: an index page, then every
-/// task's document except the archive's own, each from a new page.
-///
-/// NOTE: the site-visit photos are listed by file name, place and SHA-256;
-/// the images themselves stay in the run's photo files and are not
-/// embedded in the PDF.
-pub(crate) fn bundle(services: &Services, lang: Lang, view: &RunView) -> Result<Bundle, String> {
+/// task's document except the archive's own, each from a new page. The
+/// site-visit photos are embedded, scaled down, each with its file name,
+/// location and SHA-256 as caption.
+pub(crate) fn bundle(
+    services: &Services,
+    lang: Lang,
+    view: &RunView,
+    photos: Vec<BundlePhoto>,
+) -> Result<Bundle, String> {
     let sections: Vec<TaskSection> = (0..view.tasks.len())
         .filter(|i| view.tasks[*i].kind != DocumentKind::Archive)
         .map(|i| task_section(services, lang, view, i, None))
@@ -1026,7 +1047,15 @@ pub(crate) fn bundle(services: &Services, lang: Lang, view: &RunView) -> Result<
             data,
         })
         .collect();
-    let pdf = tanggap_documents::render_pdf_bundle(&pdf_parts).map_err(|e| e.to_string())?;
+    let files = photos
+        .into_iter()
+        .map(|photo| tanggap_documents::PdfFile {
+            path: bundle_photo_path(photo.id),
+            content: photo.jpeg,
+        })
+        .collect();
+    let pdf = tanggap_documents::render_pdf_bundle_with_files(&pdf_parts, files)
+        .map_err(|e| e.to_string())?;
     Ok(Bundle {
         file_name: format!("monev-{}-triwulan-{}.pdf", view.run.year, view.run.quarter),
         media_type: "application/pdf".into(),

@@ -549,8 +549,8 @@ async fn monev_run_through_services() {
         s.start_monev_task(&f.team, id, "archive")
             .await
             .expect("archive starts");
-        let render = |view: &RunView| tanggap_web::render_monev_bundle(s, Lang::Id, view);
-        s.archive_monev_run(&f.team, id, &render)
+        let render = tanggap_web::monev_bundle_renderer(s.clone(), Lang::Id);
+        s.archive_monev_run(&f.team, id, render)
             .await
             .expect("archived");
         let view = f.run(id).await;
