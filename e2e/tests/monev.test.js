@@ -2,13 +2,17 @@
 // complaint team, the agency head and the Sekda each doing their steps.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { assertAccessible, launchBrowser, missingPrerequisite, newPage, signIn, startServer } from './harness.js';
 
 const skip = missingPrerequisite();
 
-/** Builds a plain PNG of 16 x 16 pixels in one colour. */
+/** Builds an RGB PNG of 320 x 200 pixels with a colour gradient. */
 function photoPng() {
+  const width = 320;
+  const height = 200;
   const chunk = (type, data) => {
     const length = Buffer.alloc(4);
     length.writeUInt32BE(data.length);
@@ -18,12 +22,19 @@ function photoPng() {
     return Buffer.concat([length, typed, checksum]);
   };
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(16, 0);
-  header.writeUInt32BE(16, 4);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
   header[8] = 8; // bits per channel
   header[9] = 2; // RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(16 * 3, 120)]);
-  const rows = Buffer.concat(Array.from({ length: 16 }, () => row));
+  const rows = Buffer.concat(Array.from({ length: height }, (_, y) => {
+    const row = Buffer.alloc(1 + width * 3); // filter byte 0, then pixels
+    for (let x = 0; x < width; x += 1) {
+      row[1 + x * 3] = Math.round((x / width) * 255);
+      row[2 + x * 3] = Math.round((y / height) * 255);
+      row[3 + x * 3] = 140;
+    }
+    return row;
+  }));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
@@ -46,14 +57,24 @@ async function startTask(page, activity) {
   await submit(page, `#tugas-${activity} form button`);
 }
 
-async function fillMinutes(page, activity, place) {
-  await page.fill(`#m-date-${activity}`, '2026-07-08');
-  await page.fill(`#m-place-${activity}`, place);
-  await page.fill(`#m-attendees-${activity}`, 'Peserta Satu; Dinas PUPR\nPeserta Dua; Bagian Humas dan Protokol');
-  await page.fill(`#m-agenda-${activity}`, 'Tindak lanjut hasil pemantauan');
-  await page.fill(`#m-discussion-${activity}`, 'Pembahasan temuan di lokasi.');
-  await page.fill(`#m-decisions-${activity}`, 'Perbaikan dijadwalkan minggu depan.');
-  await step(page, activity, 'notulen');
+/** Adds the minutes of one more meeting to a meeting task. */
+async function addMinutes(page, activity, place) {
+  const field = (name) => `#m-${name}-${activity}-baru`;
+  await page.fill(field('date'), '2026-07-08');
+  await page.fill(field('place'), place);
+  await page.fill(field('attendees'), 'Peserta Satu; Dinas PUPR\nPeserta Dua; Bagian Humas dan Protokol');
+  await page.fill(field('agenda'), 'Tindak lanjut hasil pemantauan');
+  await page.fill(field('discussion'), 'Pembahasan temuan di lokasi.');
+  await page.fill(field('decisions'), 'Perbaikan dijadwalkan minggu depan.');
+  await submit(page, `#tambah-notulen-${activity} button`);
+}
+
+/** Adds an action item to meeting `meeting` (1 for the first) of a task. */
+async function addActionItem(page, activity, meeting, description) {
+  await page.fill(`#i-description-${activity}-${meeting}`, description);
+  await page.fill(`#i-owner-${activity}-${meeting}`, 'Dinas PUPR');
+  await page.fill(`#i-due-${activity}-${meeting}`, '2026-07-20');
+  await submit(page, `#tindak-${activity}-${meeting} button`);
 }
 
 describe('monitoring and evaluation', { skip: skip ?? false }, () => {
@@ -118,11 +139,22 @@ describe('monitoring and evaluation', { skip: skip ?? false }, () => {
     await signIn(head, server.base, 'kepala.pupr');
     await head.goto(`${server.base}${run}`);
     await startTask(head, 'agency_meeting');
-    await fillMinutes(head, 'agency_meeting', 'Ruang rapat Dinas PUPR');
-    await head.fill('#i-description-agency_meeting', 'Menambal jalan Mantuil');
-    await head.fill('#i-owner-agency_meeting', 'Dinas PUPR');
-    await head.fill('#i-due-agency_meeting', '2026-07-20');
-    await step(head, 'agency_meeting', 'tindak');
+    // Two meetings, each with its own minutes and action item.
+    await addMinutes(head, 'agency_meeting', 'Ruang rapat Dinas PUPR');
+    await addMinutes(head, 'agency_meeting', 'Kantor Kecamatan');
+    await addActionItem(head, 'agency_meeting', 1, 'Menambal jalan Mantuil');
+    await addActionItem(head, 'agency_meeting', 2, 'Membersihkan saluran Kelayan');
+    // The second meeting's place is corrected in its own form.
+    await head.fill('#m-place-agency_meeting-2', 'Kantor Kecamatan Banjarmasin Selatan');
+    await submit(head, '#ubah-notulen-agency_meeting-2 button');
+    const first = await head.textContent('#notulen-agency_meeting-1');
+    const second = await head.textContent('#notulen-agency_meeting-2');
+    assert.match(first, /Notulen rapat 1/);
+    assert.match(first, /Ruang rapat Dinas PUPR/);
+    assert.match(first, /Menambal jalan Mantuil/);
+    assert.doesNotMatch(first, /Membersihkan saluran Kelayan/);
+    assert.match(second, /Kantor Kecamatan Banjarmasin Selatan/);
+    assert.match(second, /Membersihkan saluran Kelayan/);
     await step(head, 'agency_meeting', 'selesai');
     assert.equal(await head.getAttribute('#tugas-agency_meeting', 'data-status'), 'done');
 
@@ -145,7 +177,7 @@ describe('monitoring and evaluation', { skip: skip ?? false }, () => {
     await team.goto(`${server.base}${run}`);
     await step(team, 'analysis', 'selesai');
     await startTask(team, 'community_meeting');
-    await fillMinutes(team, 'community_meeting', 'Aula Sekretariat Daerah');
+    await addMinutes(team, 'community_meeting', 'Aula Sekretariat Daerah');
     await step(team, 'community_meeting', 'selesai');
 
     // The archive bundle is stored and listed.
@@ -155,7 +187,12 @@ describe('monitoring and evaluation', { skip: skip ?? false }, () => {
     const bundle = await team.request.get(`${server.base}${run}/arsip`);
     assert.equal(bundle.status(), 200);
     assert.equal(bundle.headers()['content-type'], 'application/pdf');
-    assert.equal((await bundle.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+    const pdf = await bundle.body();
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    // TANGGAP_E2E_OUTPUT names a directory to keep the bundle in, for a look.
+    if (process.env.TANGGAP_E2E_OUTPUT) {
+      writeFileSync(join(process.env.TANGGAP_E2E_OUTPUT, 'monev-bundle.pdf'), pdf);
+    }
     await team.goto(`${server.base}/monev/arsip`);
     assert.match(await team.textContent('main'), /monev-2026-triwulan-1\.pdf/);
 
@@ -166,6 +203,21 @@ describe('monitoring and evaluation', { skip: skip ?? false }, () => {
     for (const page of [team, head, sekda]) {
       await page.context().close();
     }
+  });
+
+  test('SOP page links its PDF document', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/sop/05-humpro`);
+    assert.match(await page.textContent('main'), /Pemantauan dan Evaluasi Pengaduan Masyarakat/);
+    const href = await page.getAttribute('#sop-pdf', 'href');
+    assert.match(href, /^\/sop\/05-humpro\/pdf\?versi=\d+$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sop-pdf')]);
+    assert.match(download.suggestedFilename(), /^sop-05-humpro-versi-\d+\.pdf$/);
+    const response = await page.request.get(`${server.base}${href}`);
+    assert.equal(response.status(), 200);
+    assert.equal(response.headers()['content-type'], 'application/pdf');
+    assert.equal((await response.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+    await page.context().close();
   });
 
   test('compliance page shows the demo quarter', async () => {

@@ -224,6 +224,46 @@ pub struct Minutes {
     pub decisions: String,
 }
 
+/// The minutes of every meeting of one meeting activity, in the order the
+/// meetings were added. A step may take several meetings, one per reported
+/// agency for example, and each keeps its own minutes.
+///
+/// Runs started before several meetings were possible stored one
+/// [`Minutes`] object as the document. That shape is read as a list of one
+/// set (or of none, for minutes still empty), and the stored bytes stay as
+/// they were until the next edit, because the audit log and an archive
+/// bundle name the SHA-256 of those bytes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MeetingMinutes {
+    pub meetings: Vec<Minutes>,
+}
+
+impl<'de> Deserialize<'de> for MeetingMinutes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Sets {
+            meetings: Vec<Minutes>,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape {
+            Sets(Sets),
+            Single(Minutes),
+        }
+
+        Ok(match Shape::deserialize(deserializer)? {
+            Shape::Sets(sets) => MeetingMinutes {
+                meetings: sets.meetings,
+            },
+            Shape::Single(minutes) if minutes == Minutes::default() => MeetingMinutes::default(),
+            Shape::Single(minutes) => MeetingMinutes {
+                meetings: vec![minutes],
+            },
+        })
+    }
+}
+
 /// Analysis report of the meeting and the monitoring.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
@@ -325,6 +365,33 @@ mod tests {
                 status: TaskStatus::Done
             })
         );
+    }
+
+    #[test]
+    fn meeting_minutes_read_single_shape() {
+        let single = r#"{"held_on":"2026-10-05","place":"Aula","attendees":[],"agenda":"a","discussion":"d","decisions":"k"}"#;
+        let read: MeetingMinutes = serde_json::from_str(single).expect("single minutes");
+        assert_eq!(read.meetings.len(), 1);
+        assert_eq!(read.meetings[0].place, "Aula");
+
+        let empty = serde_json::to_string(&Minutes::default()).expect("json");
+        let read: MeetingMinutes = serde_json::from_str(&empty).expect("empty minutes");
+        assert!(read.meetings.is_empty());
+
+        let sets = MeetingMinutes {
+            meetings: vec![Minutes::default(), read_place("Ruang B")],
+        };
+        let text = serde_json::to_string(&sets).expect("json");
+        assert!(text.starts_with(r#"{"meetings":["#));
+        let back: MeetingMinutes = serde_json::from_str(&text).expect("sets");
+        assert_eq!(back, sets);
+    }
+
+    fn read_place(place: &str) -> Minutes {
+        Minutes {
+            place: place.into(),
+            ..Minutes::default()
+        }
     }
 
     #[test]

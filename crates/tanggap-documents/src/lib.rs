@@ -18,7 +18,9 @@ pub mod xlsx;
 
 pub use docx::render_docx;
 pub use model::Document;
-pub use pdf::{DATA_FILE, PdfPart, render_pdf, render_pdf_bundle};
+pub use pdf::{
+    DATA_FILE, PdfFile, PdfPart, render_pdf, render_pdf_bundle, render_pdf_bundle_with_files,
+};
 pub use xlsx::render_xlsx;
 
 /// The typst template of an official report of the Bagian Humas dan

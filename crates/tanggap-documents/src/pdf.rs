@@ -74,10 +74,32 @@ pub fn render_pdf(template: &str, data: &serde_json::Value) -> Result<Vec<u8>, R
 /// new page. Each part keeps its own data file and page setup, so the SOP
 /// documents and the monitoring bundle can put reports side by side.
 pub fn render_pdf_bundle(parts: &[PdfPart<'_>]) -> Result<Vec<u8>, RenderError> {
+    render_pdf_bundle_with_files(parts, Vec::new())
+}
+
+/// A file that templates may read, such as an image, by its absolute
+/// path in the bundle (`/photos/1.jpg`).
+#[derive(Clone, Debug)]
+pub struct PdfFile {
+    /// Absolute path, starting with `/`.
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+/// Renders several parts into one PDF like [`render_pdf_bundle`], with
+/// `files` readable by every part at their absolute paths. The files are
+/// moved into the renderer, not copied.
+pub fn render_pdf_bundle_with_files(
+    parts: &[PdfPart<'_>],
+    files: Vec<PdfFile>,
+) -> Result<Vec<u8>, RenderError> {
     if parts.is_empty() {
         return Err(RenderError::EmptyBundle);
     }
     let mut world = MemoryWorld::new()?;
+    for file in files {
+        world.add_file(&file.path, file.content)?;
+    }
     let mut main = String::new();
     for (index, part) in parts.iter().enumerate() {
         world.add_source(&format!("/part-{index}/main.typ"), part.template.to_owned())?;

@@ -11,10 +11,12 @@ use crate::report_versions::FrozenFigures;
 use crate::{Principal, Services, now, sha256_hex};
 use jiff::Timestamp;
 use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
 use tanggap_core::Role;
 use tanggap_core::monev::{
-    self, Analysis, DocumentKind, Minutes, MonitoringReport, Notes, Recap, ReportSource, RunStatus,
-    SiteVisit, TaskError, TaskStatus,
+    self, Analysis, DocumentKind, MeetingMinutes, Minutes, MonitoringReport, Notes, Recap,
+    ReportSource, RunStatus, SiteVisit, TaskError, TaskStatus,
 };
 use tanggap_core::sop::{Activity, Sop};
 use tanggap_core::validate::{FieldError, NAME_MAX, TEXT_MAX, Validator};
@@ -36,6 +38,8 @@ pub const VIEW_ROLES: &[Role] = &[
 pub const VISITS_MAX: usize = 50;
 /// Attendees one set of minutes may list.
 pub const ATTENDEES_MAX: usize = 200;
+/// Sets of minutes (meetings) one meeting activity may hold.
+pub const MEETINGS_MAX: usize = 30;
 /// Photos one run may hold.
 pub const PHOTOS_MAX: usize = 100;
 
@@ -90,6 +94,11 @@ impl RunView {
     pub fn recap(&self) -> Recap {
         self.content("prepare")
     }
+
+    /// Parses the minutes of a meeting activity, in either stored shape.
+    pub fn minutes(&self, activity: &str) -> MeetingMinutes {
+        self.content(activity)
+    }
 }
 
 /// A change to one document.
@@ -99,7 +108,13 @@ pub enum DocumentEdit {
     AddVisit(SiteVisit),
     /// Replaces the monitoring report's summary.
     MonitoringSummary(String),
-    Minutes(Minutes),
+    /// Adds the minutes of one more meeting.
+    AddMinutes(Minutes),
+    /// Replaces the minutes of meeting `meeting` (0 for the first).
+    EditMinutes {
+        meeting: usize,
+        minutes: Minutes,
+    },
     Analysis(Analysis),
     Notes(Notes),
 }
@@ -107,10 +122,36 @@ pub enum DocumentEdit {
 /// A new action item of a meeting.
 #[derive(Clone, Debug)]
 pub struct NewActionItem {
+    /// Index of the meeting's minutes in the activity's document, 0 for
+    /// the first.
+    pub meeting: usize,
     pub description: String,
     pub owner: String,
     pub due_on: String,
 }
+
+/// Maximum side length of a site-visit photo as embedded in the archive bundle, in
+/// pixels: about 180 dpi across the 16.8 cm text width of an A4 page.
+pub const BUNDLE_PHOTO_SIDE: u32 = 1200;
+/// Quality of the JPEG copies embedded in the archive bundle (1 to 100).
+const BUNDLE_PHOTO_QUALITY: u8 = 80;
+/// Memory the image decoder may allocate for one stored photo, in bytes.
+const BUNDLE_PHOTO_ALLOC_MAX: u64 = 512 * 1024 * 1024;
+
+/// A site-visit photo scaled down for the archive bundle, as JPEG.
+#[derive(Clone, Debug)]
+pub struct BundlePhoto {
+    /// Id of the photo in the run ([`PhotoRecord::id`]).
+    pub id: i64,
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Renders a run into its archive bundle, given the run and its photos
+/// scaled down. It runs on the blocking thread pool.
+pub type BundleRenderer =
+    Arc<dyn Fn(&RunView, Vec<BundlePhoto>) -> Result<Bundle, String> + Send + Sync>;
 
 /// A rendered archive bundle.
 #[derive(Clone, Debug)]
@@ -204,14 +245,22 @@ fn completeness(kind: DocumentKind, content: &str) -> Vec<FieldError> {
             }
         }
         DocumentKind::Minutes => {
-            let minutes: Minutes = serde_json::from_str(content).unwrap_or_default();
-            required("held_on", &minutes.held_on);
-            required("place", &minutes.place);
-            required("agenda", &minutes.agenda);
-            required("discussion", &minutes.discussion);
-            required("decisions", &minutes.decisions);
-            if minutes.attendees.is_empty() {
-                required("attendees", "");
+            let document: MeetingMinutes = serde_json::from_str(content).unwrap_or_default();
+            if document.meetings.is_empty() {
+                required("meetings", "");
+            }
+            for (i, minutes) in document.meetings.iter().enumerate() {
+                let mut part = |field: &str, value: &str| {
+                    required(&format!("meetings[{i}].{field}"), value);
+                };
+                part("held_on", &minutes.held_on);
+                part("place", &minutes.place);
+                part("agenda", &minutes.agenda);
+                part("discussion", &minutes.discussion);
+                part("decisions", &minutes.decisions);
+                if minutes.attendees.is_empty() {
+                    part("attendees", "");
+                }
             }
         }
         DocumentKind::Analysis => {
@@ -558,7 +607,7 @@ impl Services {
             let kind = view.tasks[index].kind;
             let content = match kind {
                 DocumentKind::MonitoringReport => document_json(&MonitoringReport::default())?,
-                DocumentKind::Minutes => document_json(&Minutes::default())?,
+                DocumentKind::Minutes => document_json(&MeetingMinutes::default())?,
                 DocumentKind::Analysis => document_json(&Analysis::default())?,
                 _ => document_json(&Notes::default())?,
             };
@@ -623,8 +672,25 @@ impl Services {
                 v.finish().map_err(ServiceError::Validation)?;
                 document_json(&report)?
             }
-            (DocumentKind::Minutes, DocumentEdit::Minutes(minutes)) => {
-                document_json(&checked_minutes(minutes)?)?
+            (DocumentKind::Minutes, DocumentEdit::AddMinutes(minutes)) => {
+                let mut document = view.minutes(activity);
+                if document.meetings.len() >= MEETINGS_MAX {
+                    return Err(ServiceError::Validation(vec![FieldError::with_limit(
+                        "meetings",
+                        "too_many",
+                        MEETINGS_MAX,
+                    )]));
+                }
+                document.meetings.push(checked_minutes(minutes)?);
+                document_json(&document)?
+            }
+            (DocumentKind::Minutes, DocumentEdit::EditMinutes { meeting, minutes }) => {
+                let mut document = view.minutes(activity);
+                let Some(slot) = document.meetings.get_mut(meeting) else {
+                    return Err(ServiceError::NotFound { entity: "minutes" });
+                };
+                *slot = checked_minutes(minutes)?;
+                document_json(&document)?
             }
             (DocumentKind::Analysis, DocumentEdit::Analysis(analysis)) => {
                 document_json(&checked_analysis(analysis)?)?
@@ -676,6 +742,9 @@ impl Services {
         if view.tasks[index].kind != DocumentKind::Minutes {
             return Err(ServiceError::field("activity", "invalid_value"));
         }
+        if item.meeting >= view.minutes(activity).meetings.len() {
+            return Err(ServiceError::NotFound { entity: "minutes" });
+        }
         let mut v = Validator::default();
         let description = v.required_text("description", Some(&item.description), TEXT_MAX);
         let owner = v.required_text("owner", Some(&item.owner), NAME_MAX);
@@ -690,6 +759,7 @@ impl Services {
             action_items: vec![ActionItemRecord {
                 id: 0,
                 activity: activity.to_owned(),
+                meeting: i64::try_from(item.meeting).unwrap_or(i64::MAX),
                 description,
                 owner,
                 due_on,
@@ -702,7 +772,7 @@ impl Services {
             principal,
             "monev.action_item.add",
             id,
-            json!({ "activity": activity }),
+            json!({ "activity": activity, "meeting": item.meeting }),
         );
         Ok(self.store.save_monev_change(&change, draft).await?)
     }
@@ -911,11 +981,29 @@ impl Services {
         &self,
         principal: &Principal,
         id: i64,
-        render: &(dyn Fn(&RunView) -> Result<Bundle, String> + Send + Sync),
+        render: BundleRenderer,
     ) -> Result<(), ServiceError> {
         let (view, index) = self.run_for_change(principal, id, "archive").await?;
         Self::require_in_progress(&view, index)?;
-        let bundle = render(&view)
+        // Scaling the photos and the typst rendering take CPU time that
+        // grows with the photos and pages, so they run off the async
+        // worker threads.
+        let photo_paths: Vec<(i64, std::path::PathBuf)> = view
+            .photos
+            .iter()
+            .map(|p| (p.id, self.stored_path("sanitised", &p.sha256)))
+            .collect();
+        let rendered = tokio::task::spawn_blocking(move || {
+            let photos = photo_paths
+                .iter()
+                .map(|(photo_id, path)| bundle_photo(*photo_id, path))
+                .collect::<Result<Vec<_>, String>>()?;
+            let bundle = render(&view, photos)?;
+            Ok::<_, String>((view, bundle))
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("archive rendering task failed: {e}")))?;
+        let (view, bundle) = rendered
             .map_err(|e| ServiceError::Internal(format!("archive rendering failed: {e}")))?;
         let sha256 = sha256_hex(&bundle.content);
         let path = self.stored_path("monev", &sha256);
@@ -1019,27 +1107,114 @@ impl Services {
     }
 }
 
+/// Reads a stored site-visit photo and scales it to fit
+/// [`BUNDLE_PHOTO_SIDE`] as a JPEG. Only one full-size photo is decoded at
+/// a time, so a run with many photos keeps only the scaled copies.
+fn bundle_photo(id: i64, path: &Path) -> Result<BundlePhoto, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("photo {id} ({}): {e}", path.display());
+    let mut reader = image::ImageReader::open(path)
+        .map_err(|e| fail(&e))?
+        .with_guessed_format()
+        .map_err(|e| fail(&e))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(BUNDLE_PHOTO_ALLOC_MAX);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|e| fail(&e))?;
+    let picture = if picture.width().max(picture.height()) > BUNDLE_PHOTO_SIDE {
+        picture.resize(
+            BUNDLE_PHOTO_SIDE,
+            BUNDLE_PHOTO_SIDE,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        picture
+    };
+    let rgb = picture.to_rgb8();
+    drop(picture);
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    let encoder =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, BUNDLE_PHOTO_QUALITY);
+    rgb.write_with_encoder(encoder).map_err(|e| fail(&e))?;
+    Ok(BundlePhoto {
+        id,
+        jpeg: jpeg.into_inner(),
+        width: rgb.width(),
+        height: rgb.height(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn minutes_need_every_part() {
-        let empty = document_json(&Minutes::default()).expect("json");
-        let fields: Vec<String> = completeness(DocumentKind::Minutes, &empty)
+    fn bundle_photo_fits_the_page() {
+        let dir = tempfile::tempdir().expect("directory");
+        let path = dir.path().join("photo");
+        let picture = image::RgbImage::from_pixel(3000, 1500, image::Rgb([200, 120, 40]));
+        picture
+            .save_with_format(&path, image::ImageFormat::Png)
+            .expect("photo written");
+        let photo = bundle_photo(7, &path).expect("scaled");
+        assert_eq!(photo.id, 7);
+        assert_eq!(
+            (photo.width, photo.height),
+            (BUNDLE_PHOTO_SIDE, BUNDLE_PHOTO_SIDE / 2)
+        );
+        assert!(photo.jpeg.starts_with(&[0xFF, 0xD8]), "a JPEG");
+
+        let missing = bundle_photo(8, &dir.path().join("absent"));
+        assert!(missing.is_err());
+    }
+
+    fn fields(kind: DocumentKind, content: &str) -> Vec<String> {
+        completeness(kind, content)
             .into_iter()
             .map(|e| e.field)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn minutes_need_one_meeting() {
+        let none = document_json(&MeetingMinutes::default()).expect("json");
+        assert_eq!(fields(DocumentKind::Minutes, &none), ["meetings"]);
+        // Minutes stored in the single shape and never filled in count as none.
+        let legacy = document_json(&Minutes::default()).expect("json");
+        assert_eq!(fields(DocumentKind::Minutes, &legacy), ["meetings"]);
+    }
+
+    #[test]
+    fn minutes_need_every_part() {
+        let complete = Minutes {
+            held_on: "2026-10-05".into(),
+            place: "Aula".into(),
+            attendees: vec![monev::Attendee {
+                name: "Rina".into(),
+                institution: "Dinas PUPR".into(),
+            }],
+            agenda: "Agenda".into(),
+            discussion: "Pembahasan".into(),
+            decisions: "Keputusan".into(),
+        };
+        let document = MeetingMinutes {
+            meetings: vec![complete.clone(), Minutes::default()],
+        };
+        let content = document_json(&document).expect("json");
         assert_eq!(
-            fields,
+            fields(DocumentKind::Minutes, &content),
             [
-                "held_on",
-                "place",
-                "agenda",
-                "discussion",
-                "decisions",
-                "attendees"
+                "meetings[1].held_on",
+                "meetings[1].place",
+                "meetings[1].agenda",
+                "meetings[1].discussion",
+                "meetings[1].decisions",
+                "meetings[1].attendees"
             ]
         );
+        let both = MeetingMinutes {
+            meetings: vec![complete.clone(), complete],
+        };
+        let content = document_json(&both).expect("json");
+        assert!(fields(DocumentKind::Minutes, &content).is_empty());
     }
 }

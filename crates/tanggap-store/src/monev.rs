@@ -84,6 +84,9 @@ pub struct ActionItemRecord {
     /// 0 for an item to insert.
     pub id: i64,
     pub activity: String,
+    /// Index of the meeting's minutes within the activity's document, 0
+    /// for the first.
+    pub meeting: i64,
     pub description: String,
     pub owner: String,
     /// Local date, `YYYY-MM-DD`.
@@ -271,6 +274,7 @@ macro_rules! impl_monev_store {
                 Ok(ActionItemRecord {
                     id: r.try_get("id")?,
                     activity: r.try_get("activity")?,
+                    meeting: r.try_get("meeting")?,
                     description: r.try_get("description")?,
                     owner: r.try_get("owner")?,
                     due_on: r.try_get("due_on")?,
@@ -385,11 +389,12 @@ macro_rules! impl_monev_store {
         ) -> Result<()> {
             if item.id == 0 {
                 sqlx::query(
-                    "INSERT INTO monev_action_items (run_id, activity, description, owner, \
-                     due_on, done_at, done_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO monev_action_items (run_id, activity, meeting, description, \
+                     owner, due_on, done_at, done_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(run_id)
                 .bind(item.activity.clone())
+                .bind(item.meeting)
                 .bind(item.description.clone())
                 .bind(item.owner.clone())
                 .bind(item.due_on.clone())

@@ -59,6 +59,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("../migrations/postgres/0013_monev_report_version.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../migrations/postgres/0014_monev_meetings.sql"),
+    },
 ];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).

@@ -61,6 +61,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("../migrations/sqlite/0013_monev_report_version.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../migrations/sqlite/0014_monev_meetings.sql"),
+    },
 ];
 
 pub struct SqliteStore {

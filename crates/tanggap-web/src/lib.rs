@@ -16,15 +16,14 @@ mod ui;
 
 pub use api::ApiDoc;
 
-/// Renders a monitoring and evaluation run's archive bundle as one PDF,
-/// the renderer the archive step of the run page passes to
+/// Returns the renderer of a monitoring and evaluation run's archive
+/// bundle (one PDF in `lang`) that the archive step passes to
 /// [`Services::archive_monev_run`].
-pub fn render_monev_bundle(
-    services: &Services,
+pub fn monev_bundle_renderer(
+    services: Services,
     lang: i18n::Lang,
-    view: &tanggap_service::monev::RunView,
-) -> Result<tanggap_service::monev::Bundle, String> {
-    ui::monev::bundle(services, lang, view)
+) -> tanggap_service::monev::BundleRenderer {
+    ui::monev::bundle_renderer(services, lang)
 }
 
 /// Largest request body accepted, in bytes.

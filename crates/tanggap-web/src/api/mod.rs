@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use utoipa::OpenApi;
 
 pub(crate) mod complaints;
@@ -63,6 +63,9 @@ pub(crate) struct ApiPath<T>(pub T);
         monev::get_one,
         monev::start,
         monev::step,
+        monev::add_minutes,
+        monev::edit_minutes,
+        monev::add_action_item,
         report_versions::list,
         report_versions::get_one,
         report_versions::generate,
@@ -119,6 +122,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/api/v1/monev/runs/{id}/tasks/{activity}/{action}",
             post(monev::step),
+        )
+        .route(
+            "/api/v1/monev/runs/{id}/tasks/{activity}/minutes",
+            post(monev::add_minutes),
+        )
+        .route(
+            "/api/v1/monev/runs/{id}/tasks/{activity}/minutes/{meeting}",
+            put(monev::edit_minutes),
+        )
+        .route(
+            "/api/v1/monev/runs/{id}/tasks/{activity}/minutes/{meeting}/action-items",
+            post(monev::add_action_item),
         )
         // Quarterly report versions (SOP 04). The complaint team generates,
         // revises and submits, the head of section reviews, the Sekda

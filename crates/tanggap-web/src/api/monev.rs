@@ -14,9 +14,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use tanggap_core::monev::{Attendee, DocumentKind, MeetingMinutes, Minutes};
 use tanggap_service::ServiceError;
-use tanggap_service::monev::RunView;
-use tanggap_store::monev::RunRecord;
+use tanggap_service::monev::{DocumentEdit, NewActionItem, RunView};
+use tanggap_store::monev::{DocumentRecord, RunRecord};
 use utoipa::ToSchema;
 
 fn instant(micros: i64) -> Option<jiff::Timestamp> {
@@ -105,6 +106,9 @@ pub(crate) struct DocumentDto {
 pub(crate) struct ActionItemDto {
     id: i64,
     activity: String,
+    /// Number of the meeting whose minutes decided the item, 1 for the
+    /// first set in the document's `meetings`.
+    meeting: i64,
     description: String,
     owner: String,
     due_on: String,
@@ -160,7 +164,7 @@ impl From<&RunView> for RunDetailDto {
                 .map(|d| DocumentDto {
                     activity: d.activity.clone(),
                     kind: d.kind.clone(),
-                    content: serde_json::from_str(&d.content).unwrap_or(serde_json::Value::Null),
+                    content: document_content(d),
                     sha256: d.sha256.clone(),
                     approved_sha256: d.approved_sha256.clone(),
                     approved_at: d.approved_at.and_then(instant),
@@ -172,6 +176,7 @@ impl From<&RunView> for RunDetailDto {
                 .map(|item| ActionItemDto {
                     id: item.id,
                     activity: item.activity.clone(),
+                    meeting: item.meeting.saturating_add(1),
                     description: item.description.clone(),
                     owner: item.owner.clone(),
                     due_on: item.due_on.clone(),
@@ -187,6 +192,85 @@ impl From<&RunView> for RunDetailDto {
             }),
         }
     }
+}
+
+/// Returns a document's content as JSON. Minutes are always shown as
+/// `{"meetings": [...]}`, also those stored as one set before several
+/// meetings were possible; `sha256` stays the hash of the stored bytes.
+fn document_content(document: &DocumentRecord) -> serde_json::Value {
+    if document.kind == DocumentKind::Minutes.code() {
+        let minutes: Option<MeetingMinutes> = serde_json::from_str(&document.content).ok();
+        if let Some(value) = minutes.and_then(|m| serde_json::to_value(m).ok()) {
+            return value;
+        }
+    }
+    serde_json::from_str(&document.content).unwrap_or(serde_json::Value::Null)
+}
+
+/// One attendee of a meeting.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct AttendeeRequest {
+    name: String,
+    institution: String,
+}
+
+/// The minutes of one meeting. Every part may be left empty while the
+/// task is in progress. The task completes only when every set of minutes
+/// has the date, place, at least one attendee, agenda, discussion and
+/// decisions.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct MinutesRequest {
+    /// Date of the meeting, `YYYY-MM-DD`.
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    attendees: Vec<AttendeeRequest>,
+    #[serde(default)]
+    agenda: String,
+    #[serde(default)]
+    discussion: String,
+    #[serde(default)]
+    decisions: String,
+}
+
+impl From<MinutesRequest> for Minutes {
+    fn from(request: MinutesRequest) -> Self {
+        Minutes {
+            held_on: request.held_on,
+            place: request.place,
+            attendees: request
+                .attendees
+                .into_iter()
+                .map(|a| Attendee {
+                    name: a.name,
+                    institution: a.institution,
+                })
+                .collect(),
+            agenda: request.agenda,
+            discussion: request.discussion,
+            decisions: request.decisions,
+        }
+    }
+}
+
+/// A new action item of a meeting.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ActionItemRequest {
+    description: String,
+    /// Person or institution responsible for the item.
+    owner: String,
+    /// `YYYY-MM-DD`.
+    due_on: String,
+}
+
+/// Converts a meeting number from a path (1 for the first) to an index.
+fn meeting_index(meeting: i64) -> Result<usize, ApiError> {
+    usize::try_from(meeting)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .ok_or_else(|| ServiceError::NotFound { entity: "minutes" }.into())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -292,11 +376,95 @@ pub(crate) async fn step(
             }
             // The bundle is the archive of record, so it is rendered in
             // Indonesian whatever language the request names.
-            let render = |view: &RunView| crate::ui::monev::bundle(s, Lang::Id, view);
-            s.archive_monev_run(&principal, id, &render).await?;
+            let render = crate::ui::monev::bundle_renderer(s.clone(), Lang::Id);
+            s.archive_monev_run(&principal, id, render).await?;
         }
         _ => return Err(ApiError::UnknownAction(action)),
     }
     let view = s.monev_run(&principal, id).await?;
     Ok(Json(RunDetailDto::from(&view)))
+}
+
+/// Adds the minutes of one more meeting to a meeting task in progress
+/// (`agency_meeting` or `community_meeting`). Returns the run; the new
+/// set is the last of the document's `meetings`.
+#[utoipa::path(post, path = "/api/v1/monev/runs/{id}/tasks/{activity}/minutes", operation_id = "monev_minutes_add",
+    params(
+        ("id" = i64, Path, description = "Run id"),
+        ("activity" = String, Path, description = "agency_meeting or community_meeting"),
+    ),
+    request_body = MinutesRequest,
+    responses((status = 201, body = RunDetailDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(crate) async fn add_minutes(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ApiPath((id, activity)): ApiPath<(i64, String)>,
+    ApiJson(request): ApiJson<MinutesRequest>,
+) -> Result<(StatusCode, Json<RunDetailDto>), ApiError> {
+    let s = &state.services;
+    let edit = DocumentEdit::AddMinutes(request.into());
+    s.edit_monev_document(&principal, id, &activity, edit)
+        .await?;
+    let view = s.monev_run(&principal, id).await?;
+    Ok((StatusCode::CREATED, Json(RunDetailDto::from(&view))))
+}
+
+/// Replaces the minutes of meeting `meeting` (1 for the first) of a
+/// meeting task in progress. Returns the run.
+#[utoipa::path(put, path = "/api/v1/monev/runs/{id}/tasks/{activity}/minutes/{meeting}", operation_id = "monev_minutes_edit",
+    params(
+        ("id" = i64, Path, description = "Run id"),
+        ("activity" = String, Path, description = "agency_meeting or community_meeting"),
+        ("meeting" = i64, Path, description = "Number of the meeting, 1 for the first"),
+    ),
+    request_body = MinutesRequest,
+    responses((status = 200, body = RunDetailDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(crate) async fn edit_minutes(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ApiPath((id, activity, meeting)): ApiPath<(i64, String, i64)>,
+    ApiJson(request): ApiJson<MinutesRequest>,
+) -> Result<Json<RunDetailDto>, ApiError> {
+    let s = &state.services;
+    let edit = DocumentEdit::EditMinutes {
+        meeting: meeting_index(meeting)?,
+        minutes: request.into(),
+    };
+    s.edit_monev_document(&principal, id, &activity, edit)
+        .await?;
+    let view = s.monev_run(&principal, id).await?;
+    Ok(Json(RunDetailDto::from(&view)))
+}
+
+/// Adds an action item to the minutes of meeting `meeting` (1 for the
+/// first) of a meeting task in progress. Items are marked done on the
+/// run page, also after the run is archived. Returns the run.
+#[utoipa::path(post, path = "/api/v1/monev/runs/{id}/tasks/{activity}/minutes/{meeting}/action-items", operation_id = "monev_action_item_add",
+    params(
+        ("id" = i64, Path, description = "Run id"),
+        ("activity" = String, Path, description = "agency_meeting or community_meeting"),
+        ("meeting" = i64, Path, description = "Number of the meeting, 1 for the first"),
+    ),
+    request_body = ActionItemRequest,
+    responses((status = 201, body = RunDetailDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(crate) async fn add_action_item(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ApiPath((id, activity, meeting)): ApiPath<(i64, String, i64)>,
+    ApiJson(request): ApiJson<ActionItemRequest>,
+) -> Result<(StatusCode, Json<RunDetailDto>), ApiError> {
+    let s = &state.services;
+    let item = NewActionItem {
+        meeting: meeting_index(meeting)?,
+        description: request.description,
+        owner: request.owner,
+        due_on: request.due_on,
+    };
+    s.add_monev_action_item(&principal, id, &activity, item)
+        .await?;
+    let view = s.monev_run(&principal, id).await?;
+    Ok((StatusCode::CREATED, Json(RunDetailDto::from(&view))))
 }

@@ -15,13 +15,17 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 use tanggap_core::Role;
 use tanggap_core::monev::{
     Analysis, Attendee, DocumentKind, Minutes, MonitoringReport, Notes, RunStatus, SiteVisit,
     TaskStatus,
 };
-use tanggap_service::monev::{Bundle, DocumentEdit, NewActionItem, RunView};
+use tanggap_service::monev::{
+    Bundle, BundlePhoto, BundleRenderer, DocumentEdit, NewActionItem, RunView,
+};
 use tanggap_service::{Principal, ServiceError, Services};
+use tanggap_store::monev::ActionItemRecord;
 
 /// Message keys a run page may confirm a change with.
 const CONFIRMATIONS: &[&str] = &[
@@ -72,6 +76,7 @@ pub(crate) struct TaskRow {
 }
 
 pub(crate) struct PhotoItem {
+    pub id: i64,
     pub href: String,
     pub caption: String,
 }
@@ -95,6 +100,17 @@ pub(crate) struct ActionItemRow {
     pub done: bool,
 }
 
+/// The minutes of one meeting of a meeting task, with its action items.
+pub(crate) struct MeetingSection {
+    /// 1 for the first meeting; forms send it as `rapat`.
+    pub number: usize,
+    pub title: String,
+    pub minutes: Minutes,
+    pub attendees_text: String,
+    pub attendee_lines: Vec<String>,
+    pub items: Vec<ActionItemRow>,
+}
+
 /// One task's section: its document, read-only or as forms.
 pub(crate) struct TaskSection {
     pub number: usize,
@@ -111,10 +127,10 @@ pub(crate) struct TaskSection {
     pub recap: Vec<(String, String)>,
     pub visits: Vec<VisitItem>,
     pub summary: String,
-    pub minutes: Minutes,
-    pub attendees_text: String,
-    pub attendee_lines: Vec<String>,
-    pub items: Vec<ActionItemRow>,
+    pub meetings: Vec<MeetingSection>,
+    /// Action items whose meeting has no minutes (stored before several
+    /// meetings were possible, when items could precede the minutes).
+    pub other_items: Vec<ActionItemRow>,
     pub can_complete_items: bool,
     pub analysis: Analysis,
     pub approval: String,
@@ -255,10 +271,8 @@ fn task_section(
         recap: Vec::new(),
         visits: Vec::new(),
         summary: String::new(),
-        minutes: Minutes::default(),
-        attendees_text: String::new(),
-        attendee_lines: Vec::new(),
-        items: Vec::new(),
+        meetings: Vec::new(),
+        other_items: Vec::new(),
         can_complete_items: user
             .is_some_and(|u| matches!(u.role, Role::ComplaintTeam | Role::AgencyHead)),
         analysis: Analysis::default(),
@@ -302,6 +316,7 @@ fn task_section(
                         .iter()
                         .filter(|p| usize::try_from(p.visit).ok() == Some(v))
                         .map(|p| PhotoItem {
+                            id: p.id,
                             href: format!("/monev/{}/foto/{}", view.run.id, p.id),
                             caption: format!(
                                 "{} · {:.6}, {:.6} · SHA-256 {}",
@@ -313,36 +328,9 @@ fn task_section(
                 .collect();
         }
         DocumentKind::Minutes => {
-            let minutes: Minutes = view.content(&activity);
-            section.attendees_text = minutes
-                .attendees
-                .iter()
-                .map(|a| format!("{}; {}", a.name, a.institution))
-                .collect::<Vec<_>>()
-                .join("\n");
-            section.attendee_lines = minutes
-                .attendees
-                .iter()
-                .map(|a| {
-                    lang.text(
-                        "monev-attendee-line",
-                        &[("name", a.name.clone()), ("value", a.institution.clone())],
-                    )
-                })
-                .collect();
-            section.minutes = minutes;
-            section.items = view
-                .action_items
-                .iter()
-                .filter(|item| item.activity == activity)
-                .map(|item| ActionItemRow {
-                    id: item.id,
-                    description: item.description.clone(),
-                    owner: item.owner.clone(),
-                    due_on: item.due_on.clone(),
-                    done: item.done_at.is_some(),
-                })
-                .collect();
+            let (meetings, other_items) = meeting_sections(lang, view, &activity);
+            section.meetings = meetings;
+            section.other_items = other_items;
         }
         DocumentKind::Analysis => {
             section.analysis = view.content(&activity);
@@ -371,6 +359,71 @@ fn task_section(
         }
     }
     section
+}
+
+fn action_item_row(item: &ActionItemRecord) -> ActionItemRow {
+    ActionItemRow {
+        id: item.id,
+        description: item.description.clone(),
+        owner: item.owner.clone(),
+        due_on: item.due_on.clone(),
+        done: item.done_at.is_some(),
+    }
+}
+
+/// Builds the minutes of every meeting of `activity`, each with its action
+/// items, and the action items that belong to no stored minutes.
+fn meeting_sections(
+    lang: Lang,
+    view: &RunView,
+    activity: &str,
+) -> (Vec<MeetingSection>, Vec<ActionItemRow>) {
+    let document = view.minutes(activity);
+    let items: Vec<&ActionItemRecord> = view
+        .action_items
+        .iter()
+        .filter(|item| item.activity == activity)
+        .collect();
+    let meetings: Vec<MeetingSection> = document
+        .meetings
+        .into_iter()
+        .enumerate()
+        .map(|(index, minutes)| {
+            let number = index + 1;
+            MeetingSection {
+                number,
+                title: lang.text("monev-meeting-title", &[("number", number.to_string())]),
+                attendees_text: minutes
+                    .attendees
+                    .iter()
+                    .map(|a| format!("{}; {}", a.name, a.institution))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                attendee_lines: minutes
+                    .attendees
+                    .iter()
+                    .map(|a| {
+                        lang.text(
+                            "monev-attendee-line",
+                            &[("name", a.name.clone()), ("value", a.institution.clone())],
+                        )
+                    })
+                    .collect(),
+                minutes,
+                items: items
+                    .iter()
+                    .filter(|item| usize::try_from(item.meeting).ok() == Some(index))
+                    .map(|item| action_item_row(item))
+                    .collect(),
+            }
+        })
+        .collect();
+    let other_items = items
+        .iter()
+        .filter(|item| usize::try_from(item.meeting).map_or(true, |m| m >= meetings.len()))
+        .map(|item| action_item_row(item))
+        .collect();
+    (meetings, other_items)
 }
 
 /// What a run page reports at its top: errors with their status, or a
@@ -573,6 +626,17 @@ fn attendees(text: &str) -> Vec<Attendee> {
         .collect()
 }
 
+/// Reads the `rapat` field of a form: the meeting's number, 1 for the
+/// first, as an index.
+fn meeting_index(value: &str) -> Result<usize, ApiError> {
+    value
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .ok_or_else(|| ServiceError::field("rapat", "invalid_value").into())
+}
+
 /// Applies one step of a task; returns the confirmation's key.
 async fn apply(
     state: &AppState,
@@ -615,7 +679,7 @@ async fn apply(
             s.edit_monev_document(user, id, activity, edit).await?;
             Ok("monev-saved")
         }
-        "notulen" => {
+        "notulen-baru" | "notulen" => {
             let minutes = Minutes {
                 held_on: get("held_on"),
                 place: get("place"),
@@ -624,8 +688,15 @@ async fn apply(
                 discussion: get("discussion"),
                 decisions: get("decisions"),
             };
-            s.edit_monev_document(user, id, activity, DocumentEdit::Minutes(minutes))
-                .await?;
+            let edit = if action == "notulen-baru" {
+                DocumentEdit::AddMinutes(minutes)
+            } else {
+                DocumentEdit::EditMinutes {
+                    meeting: meeting_index(&get("rapat"))?,
+                    minutes,
+                }
+            };
+            s.edit_monev_document(user, id, activity, edit).await?;
             Ok("monev-saved")
         }
         "analisa" => {
@@ -646,6 +717,7 @@ async fn apply(
         }
         "tindak" => {
             let item = NewActionItem {
+                meeting: meeting_index(&get("rapat"))?,
                 description: get("description"),
                 owner: get("owner"),
                 due_on: get("due_on"),
@@ -675,9 +747,9 @@ async fn apply(
             Ok("monev-approved")
         }
         "arsipkan" => {
-            let lang = Lang::Id;
-            let render_bundle = |view: &RunView| bundle(s, lang, view);
-            s.archive_monev_run(user, id, &render_bundle).await?;
+            // The bundle is the archive of record, so it is in Indonesian.
+            s.archive_monev_run(user, id, bundle_renderer(s.clone(), Lang::Id))
+                .await?;
             Ok("monev-archived")
         }
         _ => Err(ApiError::UnknownAction(action.to_owned())),
@@ -827,41 +899,55 @@ fn bundle_part(lang: Lang, section: &TaskSection) -> serde_json::Value {
                         "location": v.location,
                         "findings": v.findings,
                         "explanation": v.explanation,
-                        "photos": v.photos.iter().map(|p| p.caption.clone()).collect::<Vec<_>>(),
+                        "photos": v.photos.iter().map(|p| serde_json::json!({
+                            "path": bundle_photo_path(p.id),
+                            "caption": p.caption,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
             serde_json::json!({ "visits": visits, "summary": section.summary })
         }
         "minutes" => {
-            let items: Vec<serde_json::Value> = section
-                .items
+            let items = |rows: &[ActionItemRow]| -> Vec<serde_json::Value> {
+                rows.iter()
+                    .map(|item| {
+                        let status = if item.done {
+                            "monev-item-completed"
+                        } else {
+                            "monev-item-open"
+                        };
+                        serde_json::json!({
+                            "description": item.description,
+                            "owner": item.owner,
+                            "due_on": item.due_on,
+                            "status": lang.text(status, &[]),
+                        })
+                    })
+                    .collect()
+            };
+            let minutes: Vec<serde_json::Value> = section
+                .meetings
                 .iter()
-                .map(|item| {
-                    let status = if item.done {
-                        "monev-item-completed"
-                    } else {
-                        "monev-item-open"
-                    };
+                .map(|meeting| {
+                    let m = &meeting.minutes;
                     serde_json::json!({
-                        "description": item.description,
-                        "owner": item.owner,
-                        "due_on": item.due_on,
-                        "status": lang.text(status, &[]),
+                        "title": meeting.title,
+                        "held_on": m.held_on,
+                        "place": m.place,
+                        "attendees": meeting.attendee_lines,
+                        "agenda": m.agenda,
+                        "discussion": m.discussion,
+                        "decisions": m.decisions,
+                        "items": items(&meeting.items),
                     })
                 })
                 .collect();
-            let m = &section.minutes;
-            let minutes = serde_json::json!({
-                "title": "",
-                "held_on": m.held_on,
-                "place": m.place,
-                "attendees": section.attendee_lines,
-                "agenda": m.agenda,
-                "discussion": m.discussion,
-                "decisions": m.decisions,
-            });
-            serde_json::json!({ "minutes": [minutes], "items": items })
+            serde_json::json!({
+                "minutes": minutes,
+                "minutes_none": lang.text("monev-meeting-none", &[]),
+                "other_items": items(&section.other_items),
+            })
         }
         "analysis" => serde_json::json!({
             "analysis": {
@@ -879,13 +965,26 @@ fn bundle_part(lang: Lang, section: &TaskSection) -> serde_json::Value {
     part
 }
 
+/// Path under which the archive template finds a site-visit photo.
+fn bundle_photo_path(id: i64) -> String {
+    format!("/photos/{id}.jpg")
+}
+
+/// Returns the archive renderer for [`Services::archive_monev_run`].
+pub(crate) fn bundle_renderer(services: Services, lang: Lang) -> BundleRenderer {
+    Arc::new(move |view: &RunView, photos: Vec<BundlePhoto>| bundle(&services, lang, view, photos))
+}
+
 /// Renders the archive bundle as one PDF: an index page, then every
-/// task's document except the archive's own, each from a new page.
-///
-/// NOTE: the site-visit photos are listed by file name, place and SHA-256;
-/// the images themselves stay in the run's photo files and are not
-/// embedded in the PDF.
-pub(crate) fn bundle(services: &Services, lang: Lang, view: &RunView) -> Result<Bundle, String> {
+/// task's document except the archive's own, each from a new page. The
+/// site-visit photos are embedded, scaled down, each with its file name,
+/// location and SHA-256 as caption.
+pub(crate) fn bundle(
+    services: &Services,
+    lang: Lang,
+    view: &RunView,
+    photos: Vec<BundlePhoto>,
+) -> Result<Bundle, String> {
     let sections: Vec<TaskSection> = (0..view.tasks.len())
         .filter(|i| view.tasks[*i].kind != DocumentKind::Archive)
         .map(|i| task_section(services, lang, view, i, None))
@@ -948,7 +1047,15 @@ pub(crate) fn bundle(services: &Services, lang: Lang, view: &RunView) -> Result<
             data,
         })
         .collect();
-    let pdf = tanggap_documents::render_pdf_bundle(&pdf_parts).map_err(|e| e.to_string())?;
+    let files = photos
+        .into_iter()
+        .map(|photo| tanggap_documents::PdfFile {
+            path: bundle_photo_path(photo.id),
+            content: photo.jpeg,
+        })
+        .collect();
+    let pdf = tanggap_documents::render_pdf_bundle_with_files(&pdf_parts, files)
+        .map_err(|e| e.to_string())?;
     Ok(Bundle {
         file_name: format!("monev-{}-triwulan-{}.pdf", view.run.year, view.run.quarter),
         media_type: "application/pdf".into(),

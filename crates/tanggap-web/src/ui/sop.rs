@@ -5,7 +5,7 @@
 //! The pages are public: anyone may read the procedures.
 
 use super::session::render;
-use super::sop_chart::{H, Mark, W, cell, to_svg};
+use super::sop_chart::{H, Mark, W, cell, flows_to_next, to_svg};
 use super::{CsrfToken, Layout, current_user, page_lang};
 use crate::AppState;
 use crate::i18n::Lang;
@@ -301,6 +301,11 @@ fn sop_document_data(lang: Lang, sop: &Sop, version_line: &str) -> serde_json::V
                 "number": i + 1,
                 "description": a.description,
                 "cells": cells,
+                // The PDF draws an off-page connector where the table
+                // breaks after a row whose flow line continues to the next
+                // row, in the performer column of the row's shape.
+                "lane": sop.performer_index(&a.performer).unwrap_or(0),
+                "flows_on": flows_to_next(sop, i),
                 "requirement": a.requirement,
                 "time": time_text(lang, a.time.value, a.time.unit),
                 "output": a.output,

@@ -205,3 +205,106 @@ async fn monev_runs_through_api() {
         app.stop().await;
     }
 }
+
+async fn put(client: &Client, url: String, body: Value) -> (StatusCode, Value) {
+    let response = client.put(url).json(&body).send().await.expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn minutes_body(place: &str) -> Value {
+    json!({
+        "held_on": "2026-10-07",
+        "place": place,
+        "attendees": [{ "name": "Peserta Satu", "institution": "Dinas PUPR" }],
+        "agenda": "Tindak lanjut hasil pemantauan",
+        "discussion": "Pembahasan temuan.",
+        "decisions": "Perbaikan dijadwalkan.",
+    })
+}
+
+#[tokio::test]
+async fn monev_minutes_through_api() {
+    for kind in backends() {
+        let app = App::spawn(kind).await;
+        let team = app.login("team").await;
+        let head = app.login("head.pupr").await;
+        let base = format!("{}/api/v1/monev/runs", app.base);
+        super::approve_report(&app.services, 2026, 3).await;
+        let (status, run) = post(&team, base.clone(), json!({ "year": 2026, "quarter": 3 })).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {run}");
+        let id = run["id"].as_i64().expect("run id");
+        let task = |activity: &str, action: &str| format!("{base}/{id}/tasks/{activity}/{action}");
+
+        // The site visit has no API of its own yet, so the services record it.
+        let s = &app.services;
+        let team_principal = tanggap_service::Principal {
+            user_id: s
+                .list_users(None)
+                .await
+                .expect("users")
+                .into_iter()
+                .find(|u| u.username == "team")
+                .expect("team user")
+                .id,
+            username: "team".into(),
+            display_name: "team".into(),
+            role: Role::ComplaintTeam,
+            agency: None,
+        };
+        post(&team, task("prepare", "complete"), json!({})).await;
+        post(&team, task("site_visit", "start"), json!({})).await;
+        s.edit_monev_document(
+            &team_principal,
+            id,
+            "site_visit",
+            tanggap_service::monev::DocumentEdit::AddVisit(super::visit()),
+        )
+        .await
+        .expect("visit");
+        let (status, body) = post(&team, task("site_visit", "complete"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        let (status, body) = post(&head, task("agency_meeting", "start"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+
+        // Two meetings, each with its own minutes; the second is edited.
+        let minutes = |path: &str| format!("{base}/{id}/tasks/agency_meeting/minutes{path}");
+        let (status, body) = post(&head, minutes(""), minutes_body("Ruang rapat PUPR")).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+        let (status, body) = post(&team, minutes(""), json!({ "place": "Kecamatan" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+        let (status, body) = post(&head, task("agency_meeting", "complete"), json!({})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}: {body}");
+        assert_eq!(
+            body["errors"][0]["field"], "meetings[1].held_on",
+            "{kind}: {body}"
+        );
+        let (status, body) = put(&head, minutes("/2"), minutes_body("Kantor Kecamatan")).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        let (status, body) = put(&head, minutes("/3"), minutes_body("Tidak ada")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{kind}: {body}");
+        let item = json!({ "description": "Membersihkan saluran", "owner": "Dinas PUPR", "due_on": "2026-10-20" });
+        let (status, body) = post(&team, minutes("/2/action-items"), item.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+        let (status, body) = post(&team, minutes("/0/action-items"), item).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{kind}: {body}");
+
+        let (status, run) = get(&head, format!("{base}/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let document = run["documents"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["activity"] == "agency_meeting"))
+            .expect("minutes document");
+        let places: Vec<&str> = document["content"]["meetings"]
+            .as_array()
+            .expect("meetings")
+            .iter()
+            .filter_map(|m| m["place"].as_str())
+            .collect();
+        assert_eq!(places, ["Ruang rapat PUPR", "Kantor Kecamatan"], "{kind}");
+        assert_eq!(run["action_items"][0]["meeting"], 2, "{kind}: {run}");
+        let (status, body) = post(&head, task("agency_meeting", "complete"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+        app.stop().await;
+    }
+}

@@ -133,3 +133,62 @@ async fn sop05_pdf_matches_regulation() {
         app.stop().await;
     }
 }
+
+/// SOP 01's flowchart table runs over several pages: every flow line that
+/// crosses a page break ends in an off-page connector on one page and
+/// starts from one with the same letter on the next.
+#[tokio::test]
+async fn sop_pdf_connects_page_breaks() {
+    // The document does not depend on the database, so SQLite suffices.
+    let app = App::spawn("sqlite").await;
+    let response = Client::new()
+        .get(format!("{}/sop/01-humpro/pdf", app.base))
+        .send()
+        .await
+        .expect("PDF request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let pdf = response.bytes().await.expect("PDF body");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sop.pdf");
+    std::fs::write(&path, &pdf).expect("write PDF");
+    let output = match Command::new("pdftotext")
+        .arg("-raw")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "pdftotext (poppler-utils) is missing: {error}"
+            );
+            eprintln!("pdftotext is missing ({error}); install poppler-utils to check PDF text");
+            app.stop().await;
+            return;
+        }
+    };
+    let text = String::from_utf8(output.stdout).expect("UTF-8 text");
+
+    // A connector label is a line of one capital letter; the jump
+    // connectors inside the chart read like "Y:7".
+    let mut pages_of: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (page, content) in text.split('\u{c}').enumerate() {
+        for line in content.lines() {
+            let line = line.trim();
+            if line.len() == 1 && line.chars().all(|c| c.is_ascii_uppercase()) {
+                pages_of.entry(line.to_owned()).or_default().push(page);
+            }
+        }
+    }
+    assert!(pages_of.contains_key("A"), "connectors: {pages_of:?}");
+    for (label, pages) in &pages_of {
+        assert_eq!(pages.len(), 2, "connector {label} on pages {pages:?}");
+        assert_eq!(
+            pages[1],
+            pages[0] + 1,
+            "connector {label} on pages {pages:?}"
+        );
+    }
+    app.stop().await;
+}

@@ -166,7 +166,15 @@ fn minutes(place: &str) -> Minutes {
     }
 }
 
-fn visit() -> SiteVisit {
+/// Lists the fields of a validation error.
+fn field_errors(result: Result<(), ServiceError>) -> Vec<String> {
+    match result {
+        Err(ServiceError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+pub(crate) fn visit() -> SiteVisit {
     SiteVisit {
         complaints: vec!["BJM-26-000001".into()],
         agency: "PUPR".into(),
@@ -317,26 +325,122 @@ async fn monev_run_through_services() {
         s.start_monev_task(&f.head, id, "agency_meeting")
             .await
             .expect("meeting starts");
+        let without_minutes = s.complete_monev_task(&f.head, id, "agency_meeting").await;
+        assert_eq!(
+            field_errors(without_minutes),
+            ["meetings"],
+            "{kind}: a meeting task needs minutes"
+        );
         s.edit_monev_document(
             &f.head,
             id,
             "agency_meeting",
-            DocumentEdit::Minutes(minutes("Ruang rapat PUPR")),
+            DocumentEdit::AddMinutes(minutes("Ruang rapat PUPR")),
         )
         .await
-        .expect("minutes saved");
-        s.add_monev_action_item(
+        .expect("first minutes saved");
+        // A second meeting of the same step, recorded first with its place only.
+        let second = Minutes {
+            place: "Kantor Kecamatan Banjarmasin Selatan".into(),
+            ..Minutes::default()
+        };
+        s.edit_monev_document(
             &f.team,
             id,
             "agency_meeting",
-            NewActionItem {
-                description: "Menambal jalan Mantuil".into(),
-                owner: "Dinas PUPR".into(),
-                due_on: "2026-10-20".into(),
+            DocumentEdit::AddMinutes(second),
+        )
+        .await
+        .expect("second minutes saved");
+        let incomplete = s.complete_monev_task(&f.head, id, "agency_meeting").await;
+        assert_eq!(
+            field_errors(incomplete),
+            [
+                "meetings[1].held_on",
+                "meetings[1].agenda",
+                "meetings[1].discussion",
+                "meetings[1].decisions",
+                "meetings[1].attendees"
+            ],
+            "{kind}: every set of minutes must be complete"
+        );
+        let mut second = minutes("Kantor Kecamatan Banjarmasin Selatan");
+        second.decisions = "Saluran dibersihkan bersama kecamatan.".into();
+        s.edit_monev_document(
+            &f.head,
+            id,
+            "agency_meeting",
+            DocumentEdit::EditMinutes {
+                meeting: 1,
+                minutes: second,
             },
         )
         .await
-        .expect("action item");
+        .expect("second minutes completed");
+        let missing = s
+            .edit_monev_document(
+                &f.head,
+                id,
+                "agency_meeting",
+                DocumentEdit::EditMinutes {
+                    meeting: 2,
+                    minutes: minutes("Tidak ada"),
+                },
+            )
+            .await;
+        assert!(
+            matches!(missing, Err(ServiceError::NotFound { .. })),
+            "{kind}: {missing:?}"
+        );
+        for (meeting, description) in [
+            (0, "Menambal jalan Mantuil"),
+            (1, "Membersihkan saluran Kelayan"),
+        ] {
+            s.add_monev_action_item(
+                &f.team,
+                id,
+                "agency_meeting",
+                NewActionItem {
+                    meeting,
+                    description: description.into(),
+                    owner: "Dinas PUPR".into(),
+                    due_on: "2026-10-20".into(),
+                },
+            )
+            .await
+            .expect("action item");
+        }
+        let no_meeting = s
+            .add_monev_action_item(
+                &f.team,
+                id,
+                "agency_meeting",
+                NewActionItem {
+                    meeting: 2,
+                    description: "Tanpa rapat".into(),
+                    owner: "Dinas PUPR".into(),
+                    due_on: "2026-10-20".into(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(no_meeting, Err(ServiceError::NotFound { .. })),
+            "{kind}: {no_meeting:?}"
+        );
+        let view = f.run(id).await;
+        let places: Vec<String> = view
+            .minutes("agency_meeting")
+            .meetings
+            .into_iter()
+            .map(|m| m.place)
+            .collect();
+        assert_eq!(
+            places,
+            ["Ruang rapat PUPR", "Kantor Kecamatan Banjarmasin Selatan"],
+            "{kind}"
+        );
+        let meetings: Vec<i64> = view.action_items.iter().map(|i| i.meeting).collect();
+        assert_eq!(meetings, [0, 1], "{kind}");
         s.complete_monev_task(&f.head, id, "agency_meeting")
             .await
             .expect("meeting done");
@@ -433,7 +537,7 @@ async fn monev_run_through_services() {
             &f.team,
             id,
             "community_meeting",
-            DocumentEdit::Minutes(minutes("Aula Sekretariat Daerah")),
+            DocumentEdit::AddMinutes(minutes("Aula Sekretariat Daerah")),
         )
         .await
         .expect("minutes saved");
@@ -445,8 +549,8 @@ async fn monev_run_through_services() {
         s.start_monev_task(&f.team, id, "archive")
             .await
             .expect("archive starts");
-        let render = |view: &RunView| tanggap_web::render_monev_bundle(s, Lang::Id, view);
-        s.archive_monev_run(&f.team, id, &render)
+        let render = tanggap_web::monev_bundle_renderer(s.clone(), Lang::Id);
+        s.archive_monev_run(&f.team, id, render)
             .await
             .expect("archived");
         let view = f.run(id).await;
@@ -527,13 +631,18 @@ fn check_bundle_text(text: &str, analysis_hash: &str) {
         "Lubang jalan belum ditambal.",
         "Menunggu material.",
         "lokasi.jpg",
-        // The minutes of the meeting with the reported agency, with its
-        // action item.
+        // The minutes of both meetings with the reported agency, in order,
+        // each with its action item.
         "3. Rapat koordinasi dengan SKPD/Instansi terlapor",
+        "Notulen rapat 1",
         "Ruang rapat PUPR",
         "Peserta Satu (Dinas PUPR)",
         "Perbaikan jalan dijadwalkan.",
         "Menambal jalan Mantuil",
+        "Notulen rapat 2",
+        "Kantor Kecamatan Banjarmasin Selatan",
+        "Saluran dibersihkan bersama kecamatan.",
+        "Membersihkan saluran Kelayan",
         // The analysis with the Sekda's paraf on its hash.
         "4. Analisa laporan hasil rapat dan pemantauan",
         "Ringkasan kedua",
