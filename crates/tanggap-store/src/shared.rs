@@ -1800,13 +1800,22 @@ macro_rules! impl_store {
                 static CHUNK: LazyLock<String> =
                     LazyLock::new(|| $crate::shared::report_chunk_sql($kind == "postgres"));
 
+                let mut tx = self.read.begin().await?;
+                if $kind == "postgres" {
+                    // Right after a bulk load, before the statistics are
+                    // updated, PostgreSQL overestimates the events per
+                    // complaint and JIT-compiles the chunk query, which took
+                    // 0.8 s per chunk of 1,000 against 0.06 s to run it.
+                    sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
+                }
                 let rows = sqlx::query(&CHUNK)
                     .bind(from)
                     .bind(to)
                     .bind(after)
                     .bind(limit)
-                    .fetch_all(&self.read)
+                    .fetch_all(&mut *tx)
                     .await?;
+                tx.commit().await?;
                 let mut complaints = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let events: Option<String> = row.try_get(8)?;
