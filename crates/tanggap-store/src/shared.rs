@@ -198,9 +198,10 @@ pub(crate) fn parse_report_events(text: &str) -> crate::Result<Vec<crate::Report
             action: parse_code("action", action, Action::from_code)?,
             to_status: parse_code("to_status", to_status, Status::from_code)?,
             data: if data.is_empty() {
-                serde_json::Value::Null
+                crate::ReportEventData::default()
             } else {
-                parse_json("data", data)?
+                crate::ReportEventData::from_json(data)
+                    .map_err(|e| corrupt(&format!("column data: {e}")))?
             },
         });
     }
