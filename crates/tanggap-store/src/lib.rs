@@ -201,12 +201,12 @@ pub struct ReportEvent {
     pub action: Action,
     pub to_status: Status,
     /// The fields of the event's data that the report reads, for the
-    /// actions in [`REPORT_DATA_ACTIONS`]; empty for the others.
+    /// actions in [`REPORT_DATA_ACTIONS`]. Empty for the other actions.
     pub data: ReportEventData,
 }
 
 /// The fields of an event's data that the report reads. A field is `None`
-/// when the data lacks it or holds a value of another JSON type there.
+/// when the data lacks it or contains a value of another JSON type there.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReportEventData {
     /// The report type code a verification set.
@@ -224,7 +224,7 @@ pub struct ReportEventData {
 impl ReportEventData {
     /// Parses the JSON text of an event's data. Only the report's fields
     /// are kept, so the other fields cost no allocation. Text that is valid
-    /// JSON but not an object gives no fields; invalid JSON is an error.
+    /// JSON but not an object gives no fields, and invalid JSON is an error.
     pub fn from_json(text: &str) -> serde_json::Result<Self> {
         if text.trim_start().starts_with('{') {
             serde_json::from_str(text)
