@@ -200,9 +200,93 @@ pub struct ReportEvent {
     pub at: jiff::Timestamp,
     pub action: Action,
     pub to_status: Status,
-    /// The event's data for the actions whose data the report reads
-    /// ([`REPORT_DATA_ACTIONS`]), `Null` for the others.
-    pub data: serde_json::Value,
+    /// The fields of the event's data that the report reads, for the
+    /// actions in [`REPORT_DATA_ACTIONS`]. Empty for the other actions.
+    pub data: ReportEventData,
+}
+
+/// The fields of an event's data that the report reads. A field is `None`
+/// when the data lacks it or contains a value of another JSON type there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportEventData {
+    /// The report type code a verification set.
+    pub complaint_type: Option<String>,
+    /// The supervision flag a verification set.
+    pub supervision: Option<bool>,
+    /// The lead agency code of a dispatch.
+    pub lead_agency: Option<String>,
+    /// The reason code of an archiving.
+    pub code: Option<String>,
+    /// The rating of a reporter's reply.
+    pub rating: Option<u64>,
+}
+
+impl ReportEventData {
+    /// Parses the JSON text of an event's data. Only the report's fields
+    /// are kept, so the other fields cost no allocation. Text that is valid
+    /// JSON but not an object gives no fields, and invalid JSON is an error.
+    pub fn from_json(text: &str) -> serde_json::Result<Self> {
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str(text)
+        } else {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map(|_| Self::default())
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportEventData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ReportEventData;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of event data")
+            }
+
+            // A repeated key keeps its last value, as a parsed JSON map does.
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde_json::Value;
+                let text = |value: Value| match value {
+                    Value::String(text) => Some(text),
+                    _ => None,
+                };
+                let mut data = ReportEventData::default();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::ComplaintType => data.complaint_type = text(map.next_value()?),
+                        Key::Supervision => data.supervision = map.next_value::<Value>()?.as_bool(),
+                        Key::LeadAgency => data.lead_agency = text(map.next_value()?),
+                        Key::Code => data.code = text(map.next_value()?),
+                        Key::Rating => data.rating = map.next_value::<Value>()?.as_u64(),
+                        Key::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(data)
+            }
+        }
+
+        /// A key of the data, matched without allocating it.
+        #[derive(serde::Deserialize)]
+        #[serde(field_identifier, rename_all = "snake_case")]
+        enum Key {
+            ComplaintType,
+            Supervision,
+            LeadAgency,
+            Code,
+            Rating,
+            #[serde(other)]
+            Other,
+        }
+
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// Actions whose event data [`Store::report_chunk`] returns: the report
@@ -562,4 +646,49 @@ pub fn micros(t: jiff::Timestamp) -> i64 {
 pub fn from_micros(us: i64) -> Result<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond(us)
         .map_err(|e| StoreError::Corrupt(format!("instant {us}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReportEventData;
+
+    #[test]
+    fn report_event_data_fields() {
+        let data = ReportEventData::from_json(
+            r#"{"category":"X","complaint_type":"aspiration","supervision":true,
+                "lead_agency":"PUPR","code":"spam","rating":4,"extra":[1,{"a":2}]}"#,
+        )
+        .expect("valid data");
+        assert_eq!(data.complaint_type.as_deref(), Some("aspiration"));
+        assert_eq!(data.supervision, Some(true));
+        assert_eq!(data.lead_agency.as_deref(), Some("PUPR"));
+        assert_eq!(data.code.as_deref(), Some("spam"));
+        assert_eq!(data.rating, Some(4));
+    }
+
+    #[test]
+    fn report_event_data_wrong_types() {
+        let data = ReportEventData::from_json(
+            r#"{"complaint_type":1,"supervision":"true","lead_agency":null,"rating":-1}"#,
+        )
+        .expect("valid data");
+        assert_eq!(data, ReportEventData::default());
+        let rating = ReportEventData::from_json(r#"{"rating":4.5}"#).expect("valid data");
+        assert_eq!(rating.rating, None, "a fractional rating is not a u64");
+    }
+
+    #[test]
+    fn report_event_data_repeated_key() {
+        let data = ReportEventData::from_json(r#"{"code":"spam","code":"duplicate"}"#)
+            .expect("valid data");
+        assert_eq!(data.code.as_deref(), Some("duplicate"));
+    }
+
+    #[test]
+    fn report_event_data_not_object() {
+        let array = ReportEventData::from_json(r#"["aspiration", true]"#).expect("valid JSON");
+        assert_eq!(array, ReportEventData::default());
+        assert!(ReportEventData::from_json("{").is_err());
+        assert!(ReportEventData::from_json("not json").is_err());
+    }
 }

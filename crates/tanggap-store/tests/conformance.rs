@@ -10,8 +10,8 @@ use tanggap_core::{
 };
 use tanggap_store::testing::{TestDatabase, backends};
 use tanggap_store::{
-    AuditDraft, ComplaintFilter, IdempotencyClaim, InsertOutcome, NewComplaint, Scope, Store,
-    StoreError,
+    AuditDraft, ComplaintFilter, IdempotencyClaim, InsertOutcome, NewComplaint, ReportEventData,
+    Scope, Store, StoreError,
 };
 
 fn at(s: &str) -> jiff::Timestamp {
@@ -600,12 +600,22 @@ async fn report_chunk_pages_population_and_events() {
         assert_eq!(first.events[1].to_status, Status::Verified);
         assert_eq!(
             first.events[1].data,
-            json!({ "complaint_type": "aspiration", "supervision": true })
+            ReportEventData {
+                complaint_type: Some("aspiration".into()),
+                supervision: Some(true),
+                ..ReportEventData::default()
+            }
         );
-        assert_eq!(first.events[2].data, json!({ "lead_agency": "PUPR" }));
+        assert_eq!(
+            first.events[2].data,
+            ReportEventData {
+                lead_agency: Some("PUPR".into()),
+                ..ReportEventData::default()
+            }
+        );
         assert_eq!(
             first.events[3].data,
-            serde_json::Value::Null,
+            ReportEventData::default(),
             "data of a follow-up is not read"
         );
         assert_eq!(whole[1].events.len(), 1, "the open complaint's register");

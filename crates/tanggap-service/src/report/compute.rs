@@ -77,12 +77,12 @@ pub(super) fn replay(
             Action::Verify => {
                 state.verified_at.get_or_insert(at);
                 state.paused_days_at_verification = paused;
-                if let Some(code) = event.data["complaint_type"].as_str()
+                if let Some(code) = event.data.complaint_type.as_deref()
                     && let Some(parsed) = ComplaintType::from_code(code)
                 {
                     complaint_type = parsed;
                 }
-                if let Some(flag) = event.data["supervision"].as_bool() {
+                if let Some(flag) = event.data.supervision {
                     supervision = flag;
                 }
             }
@@ -98,7 +98,7 @@ pub(super) fn replay(
                 state.due_at = Some(verification_deadline(paused));
             }
             Action::Dispatch => {
-                state.lead_agency = event.data["lead_agency"].as_str().map(str::to_owned);
+                state.lead_agency.clone_from(&event.data.lead_agency);
                 state.first_dispatch_at.get_or_insert(at);
                 let resolution_days = standards.resolution_days_for(complaint_type, supervision);
                 resolution_due = Some(calendar.deadline(at, resolution_days));
@@ -213,7 +213,7 @@ impl<'a> FigureTally<'a> {
                 Action::Return => returned = true,
                 Action::Reopen | Action::ReporterReject => reopened = true,
                 Action::Archive | Action::AutoArchive => {
-                    bump(&mut figures.archived_by_reason, event.data["code"].as_str());
+                    bump(&mut figures.archived_by_reason, event.data.code.as_deref());
                 }
                 _ => {}
             }
@@ -226,7 +226,7 @@ impl<'a> FigureTally<'a> {
                 if event.action == Action::ReporterAccept {
                     s.satisfied += 1;
                 }
-                if let Some(rating) = event.data["rating"].as_u64() {
+                if let Some(rating) = event.data.rating {
                     s.ratings += 1;
                     self.rating_sum += rating;
                 }
