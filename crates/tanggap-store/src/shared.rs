@@ -701,12 +701,18 @@ macro_rules! impl_store {
                 return Ok(None);
             }
 
+            // SQLite computes each row of a query as it is read, so reading
+            // rows only until the page is full ends the walk early. On
+            // PostgreSQL the outer LIMIT of the nested form stops it instead.
+            let streamed = <$store>::SEARCH_TABLE;
+            let mut walk = QueryBuilder::<$db>::new(if streamed {
+                ""
+            } else {
+                "SELECT c.id, c.text_match, c.text_unsure FROM ("
+            });
             let pattern = like_pattern(text);
-            let mut walk = QueryBuilder::<$db>::new(
-                "SELECT c.id, c.text_match, c.text_unsure FROM (SELECT c.id, c.due_at, \
-                 c.received_at, (c.title ",
-            );
-            walk.push(<$store>::LIKE)
+            walk.push("SELECT c.id, c.due_at, c.received_at, (c.title ")
+                .push(<$store>::LIKE)
                 .push(" ")
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\' OR c.body ")
@@ -716,13 +722,20 @@ macro_rules! impl_store {
                 .push(" ESCAPE '\\') AS text_match, ");
             if trigram {
                 // A row with a character that the index folds to ASCII or
-                // drops may match there and not with LIKE.
+                // drops may match there and not with LIKE. Only text that
+                // is not pure ASCII (more bytes than characters) can have
+                // one, and CASE runs the slower GLOB only for such text.
                 let folded = $crate::shared::TRIGRAM_FOLDED_GLOB;
-                walk.push("(c.title GLOB ")
-                    .push_bind(folded)
-                    .push(" OR c.body GLOB ")
-                    .push_bind(folded)
-                    .push(") AS text_unsure");
+                walk.push(
+                    "(CASE WHEN length(c.title) <> octet_length(c.title) THEN c.title GLOB ",
+                )
+                .push_bind(folded)
+                .push(
+                    " ELSE 0 END OR CASE WHEN length(c.body) <> octet_length(c.body) \
+                     THEN c.body GLOB ",
+                )
+                .push_bind(folded)
+                .push(" ELSE 0 END) AS text_unsure");
             } else {
                 walk.push("FALSE AS text_unsure");
             }
@@ -734,20 +747,32 @@ macro_rules! impl_store {
             push_filters(&mut walk, &others, false);
             walk.push(list_order(f.sort))
                 .push(" LIMIT ")
-                .push_bind(walk_rows)
-                .push(") c WHERE c.text_match OR c.text_unsure")
-                .push(list_order(f.sort))
-                .push(" LIMIT ")
-                .push_bind(needed);
-            let rows = walk.build().fetch_all(pool).await?;
+                .push_bind(walk_rows);
+            if !streamed {
+                walk.push(") c WHERE c.text_match OR c.text_unsure")
+                    .push(list_order(f.sort))
+                    .push(" LIMIT ")
+                    .push_bind(needed);
+            }
 
-            let mut ids = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let text_match: Option<bool> = row.try_get("text_match")?;
-                if text_match != Some(true) {
-                    return Ok(None);
+            let mut ids = Vec::new();
+            {
+                use futures_util::TryStreamExt;
+                let mut rows = walk.build().fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    let text_match: Option<bool> = row.try_get("text_match")?;
+                    if text_match == Some(true) {
+                        ids.push(row.try_get::<i64, _>("id")?);
+                        if ids.len() as i64 == needed {
+                            break;
+                        }
+                        continue;
+                    }
+                    let text_unsure: Option<bool> = row.try_get("text_unsure")?;
+                    if text_unsure == Some(true) {
+                        return Ok(None);
+                    }
                 }
-                ids.push(row.try_get::<i64, _>("id")?);
             }
             if (ids.len() as i64) < needed {
                 return Ok(None);
