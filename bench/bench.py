@@ -62,6 +62,21 @@ READS = [
 ]
 READ_CONNECTIONS = [1, 8]
 INTAKE_CONNECTIONS = [1, 8, 64]
+# The operations also run at a fixed arrival rate, a fraction of the best
+# closed-loop rate wrk measured for them, with this many oha workers.
+FIXED_RATE_OPERATIONS = ["page_list", "intake"]
+FIXED_RATE_FRACTION = 0.5
+FIXED_RATE_WORKERS = 32
+# The intake request of wrk.lua, for oha, which sends one line of a file per request.
+INTAKE_SUBJECTS = [
+    "Jalan berlubang di depan sekolah",
+    "Sampah menumpuk di tepi sungai",
+    "Lampu penerangan jalan padam",
+    "Air PDAM tidak mengalir",
+    "Parkir liar di bahu jalan",
+    "Drainase tersumbat dan meluap",
+]
+INTAKE_CHANNELS = ["whatsapp", "sms", "email", "telephone", "walk_in", "web", "letter"]
 
 
 def log(message):
@@ -86,12 +101,18 @@ def machine():
     except FileNotFoundError:
         # --report-only runs no load and does not need wrk.
         wrk_name = "missing"
+    try:
+        oha_version = subprocess.run(["oha", "--version"], capture_output=True, text=True)
+        oha_name = oha_version.stdout.strip() or "unknown"
+    except FileNotFoundError:
+        oha_name = "missing"
     return {
         "nproc": os.cpu_count(),
         "memory_mb": memory_kb // 1024,
         "cpu": cpu,
         "kernel": platform.release(),
         "wrk": wrk_name,
+        "oha": oha_name,
     }
 
 
@@ -197,6 +218,68 @@ def wrk(base, path, method, token, connections, seconds, max_requests, cookie=No
         "max_ms": raw["max_us"] / 1000,
         "errors": raw["errors_connect"] + raw["errors_read"] + raw["errors_write"] + raw["errors_timeout"],
         "non_2xx": raw["errors_status"],
+    }
+
+
+def intake_bodies(count, first):
+    """Writes `count` intake request bodies, one JSON object a line, each with
+    a different complaint text (numbered from `first`), and returns the file."""
+    path = WORK / "intake-bodies.jsonl"
+    with path.open("w") as f:
+        for n in range(first, first + count):
+            body = {
+                "channel": INTAKE_CHANNELS[n % len(INTAKE_CHANNELS)],
+                "complaint_type": "complaint",
+                "body": f"{INTAKE_SUBJECTS[n % len(INTAKE_SUBJECTS)]}, laporan uji beban laju tetap "
+                        f"nomor {n}. Mohon segera ditindaklanjuti.",
+                "location": {"text": f"Jl. Pramuka RT {n % 40 + 1:03d}", "kelurahan_code": "63.71.03.1006"},
+                "reporter": {"name": "Pelapor Uji", "phone": f"0813{n % 100_000_000:08d}"},
+            }
+            f.write(json.dumps(body) + "\n")
+    return path
+
+
+def oha(base, path, method, token, rate, seconds, cookie=None, bodies=None):
+    """Sends requests at a fixed arrival rate (requests per second) for
+    `seconds` with oha, and returns the achieved rate and the latency
+    percentiles. With --latency-correction oha measures each request from
+    the moment the schedule meant to send it, so a slow response that delays
+    the next requests counts against them too (no coordinated omission)."""
+    command = [
+        "oha", "--no-tui", "--output-format", "json", "--latency-correction",
+        "-z", f"{seconds}s", "-q", str(rate), "-c", str(FIXED_RATE_WORKERS), "-t", "10s",
+        "-m", method, "-H", "Content-Type: application/json",
+    ]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if bodies:
+        command += ["-Z", str(bodies)]
+    command.append(base + path)
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if output.returncode != 0:
+        raise RuntimeError(f"oha failed: {output.stderr}")
+    raw = json.loads(output.stdout)
+    summary = raw["summary"]
+    percentiles = raw["latencyPercentiles"]
+    statuses = {int(code): n for code, n in raw.get("statusCodeDistribution", {}).items()}
+    requests = sum(statuses.values())
+    return {
+        "target_rate": rate,
+        "workers": FIXED_RATE_WORKERS,
+        "requests": requests,
+        "seconds": round(summary["total"], 3),
+        "achieved_rate": round(requests / summary["total"], 1) if summary["total"] else 0,
+        "p50_ms": round((percentiles.get("p50") or 0) * 1000, 3),
+        "p95_ms": round((percentiles.get("p95") or 0) * 1000, 3),
+        "p99_ms": round((percentiles.get("p99") or 0) * 1000, 3),
+        "max_ms": round((summary.get("slowest") or 0) * 1000, 3),
+        "non_2xx": sum(n for code, n in statuses.items() if not 200 <= code < 300),
+        # oha stops the requests still in flight when the run ends and
+        # lists them as an error; they are counted apart.
+        "errors": sum(n for kind, n in raw.get("errorDistribution", {}).items() if "deadline" not in kind),
+        "error_kinds": raw.get("errorDistribution", {}),
     }
 
 
@@ -309,6 +392,7 @@ def measure_server(backend, size, url, state, args):
                       args.max_requests)
             run["operation"] = "intake"
             operations.append(run)
+        result["fixed_rate"] = measure_fixed_rate(base, backend, size, operations, state, sessions, args)
         result["memory_after_load_kb"] = memory_kb(server.pid)
         result["operations"] = operations
     finally:
@@ -328,6 +412,31 @@ def measure_server(backend, size, url, state, args):
     result["generate_output"] = state.get("generate_output")
     result["database_reused"] = state["reused"]
     return result
+
+
+def measure_fixed_rate(base, backend, size, operations, state, sessions, args):
+    """Runs each of FIXED_RATE_OPERATIONS at FIXED_RATE_FRACTION of the best
+    closed-loop rate that wrk measured for it in this run."""
+    if args.no_fixed_rate:
+        return []
+    runs = []
+    for name in FIXED_RATE_OPERATIONS:
+        closed = [op["requests_per_second"] for op in operations if op["operation"] == name]
+        if not closed:
+            continue
+        rate = max(1, round(max(closed) * FIXED_RATE_FRACTION))
+        log(f"{backend} {size}: {name} at a fixed rate of {rate}/s")
+        if name == "intake":
+            bodies = intake_bodies(rate * args.seconds + FIXED_RATE_WORKERS, first=size * 10)
+            run = oha(base, "/api/v1/complaints", "POST", state["admin"], rate, args.seconds,
+                      bodies=bodies)
+        else:
+            _, path, role = next(r for r in READS if r[0] == name)
+            run = oha(base, path, "GET", state.get(role), rate, args.seconds, cookie=sessions.get(role))
+        run["operation"] = name
+        run["closed_loop_rate"] = max(closed)
+        runs.append(run)
+    return runs
 
 
 def measure_report(backend, args):
@@ -395,6 +504,9 @@ def main():
     parser.add_argument("--max-requests", type=int, default=100_000,
                         help="upper bound of requests (and raw inserts) per load run")
     parser.add_argument("--fresh", action="store_true", help="regenerate databases left by earlier runs")
+    parser.add_argument("--no-fixed-rate", action="store_true",
+                        help="skip the fixed-rate runs with oha (page_list and intake at half the "
+                             "closed-loop rate)")
     parser.add_argument("--only", type=lambda v: v.split(","),
                         help="comma-separated read operations to measure (default: all)")
     parser.add_argument("--pg-url", default=os.environ.get(

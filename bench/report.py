@@ -5,7 +5,8 @@ Usage: bench/report.py [RESULTS.json]   (default: the newest in bench/results)
 
 Writes, next to the results file, <name>.md with a table of every figure
 and its ratio to its baseline (reads: p50 over the bare handler's p50;
-intake: rate over the lower of the two ceilings), <name>-latency.svg (p95 latency of each
+intake: rate over the lower of the two ceilings), a table of the
+fixed-rate runs, <name>-latency.svg (p95 latency of each
 operation with one connection against the number of complaints) and
 <name>-throughput.svg (intake and raw-insert rate with 8 clients against
 the number of complaints). Standard library only.
@@ -116,6 +117,17 @@ def tables(report):
                 f"| {run['backend']} | {run['size']:,} | {op['operation']} | {c} | "
                 f"{op['requests_per_second']:,.0f} | {op['p50_ms']:.2f} | {op['p95_ms']:.2f} | "
                 f"{op['p99_ms']:.2f} | {op['non_2xx']} | {baseline} | {rel} |")
+    fixed = [(run, op) for run in report["runs"] for op in run.get("fixed_rate", [])]
+    if fixed:
+        lines.append("")
+        lines.append("| Backend | Complaints | Operation at a fixed rate | Closed-loop req/s | Target req/s | "
+                     "Achieved req/s | p50 ms | p95 ms | p99 ms | Non-2xx | Errors |")
+        lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for run, op in fixed:
+            lines.append(
+                f"| {run['backend']} | {run['size']:,} | {op['operation']} | {op['closed_loop_rate']:,.0f} | "
+                f"{op['target_rate']:,} | {op['achieved_rate']:,.1f} | {op['p50_ms']:.2f} | "
+                f"{op['p95_ms']:.2f} | {op['p99_ms']:.2f} | {op['non_2xx']} | {op['errors']} |")
     lines.append("")
     lines.append("| Backend | Complaints | Generate s | Start-up s | RSS idle MB | Peak RSS MB | Raw insert rows/s (1 / 8 / 64 clients) |")
     lines.append("|---|---:|---:|---:|---:|---:|---|")

@@ -94,6 +94,36 @@ pub(crate) fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
+/// GLOB pattern of the characters that SQLite's FTS5 trigram tokenizer
+/// (`case_sensitive 0 remove_diacritics 1`, SQLite 3.46) folds to an ASCII
+/// character or drops: Latin letters with diacritics (U+00C0 to U+024F,
+/// U+1E00 to U+1EFF), the Kelvin and Angstrom signs, and the combining
+/// diacritical marks. A title or body without them matches an ASCII search
+/// text in the trigram index exactly when it matches it with LIKE. The
+/// ranges are a superset of what a run of the tokenizer over every code
+/// point found.
+pub(crate) const TRIGRAM_FOLDED_GLOB: &str =
+    "*[\u{C0}-\u{24F}\u{300}-\u{36F}\u{1E00}-\u{1EFF}\u{212A}-\u{212B}]*";
+
+/// Maximum number of complaints that a text search reads in the page's sort
+/// order, matching each row with LIKE, before it uses the text index instead.
+pub(crate) const TEXT_WALK_ROWS: i64 = 2_000;
+
+/// Minimum number of matching complaints for which a SQLite text search walks the
+/// sort index and looks each complaint up in the trigram index's matches,
+/// instead of sorting all the matches. Below it the sort is cheap, and the
+/// walk could read most of the sort index before it fills a page.
+pub(crate) const TEXT_PROBE_MIN_MATCHES: i64 = 1_000;
+
+/// Returns the `ORDER BY` clause of a list sort, over `complaints c`.
+pub(crate) fn list_order(sort: crate::Sort) -> &'static str {
+    match sort {
+        crate::Sort::DueAt => " ORDER BY c.due_at ASC NULLS LAST, c.id ASC",
+        crate::Sort::ReceivedNewest => " ORDER BY c.received_at DESC, c.id DESC",
+        crate::Sort::ReceivedOldest => " ORDER BY c.received_at ASC, c.id ASC",
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -213,10 +243,12 @@ pub(crate) fn parse_report_events(text: &str) -> crate::Result<Vec<crate::Report
 /// `SKIP_LOCKED`.
 macro_rules! impl_store {
     ($store:ty, $db:ty, $row:ty, $kind:literal) => {
-        use $crate::shared::{fts_phrase, json_text, like_pattern, parse_code, parse_json};
+        use $crate::shared::{
+            fts_phrase, json_text, like_pattern, list_order, parse_code, parse_json,
+        };
         use $crate::{
             Agency, AuditDraft, Category, ComplaintFilter, ComplaintPage, Credential, Holiday,
-            InsertOutcome, Job, JobCounts, NewComplaint, NewUser, Region, Result, Scope, Sort,
+            InsertOutcome, Job, JobCounts, NewComplaint, NewUser, Region, Result, Scope,
             StoreError, StoredEvent, SweepKind, UserRecord, from_micros, micros,
         };
         use sqlx::{QueryBuilder, Row, Transaction};
@@ -566,6 +598,29 @@ macro_rules! impl_store {
                 _ => f.agency.as_ref(),
             };
             let Some(agency) = agency else {
+                if let Some(text) = trigram_text(f) {
+                    // Driven by the trigram index, so that counting stops at
+                    // the cap instead of first collecting every match. With
+                    // no other filter it reads the index alone.
+                    let mut all = QueryBuilder::<$db>::new(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM complaint_search s",
+                    );
+                    let others = ComplaintFilter {
+                        text: None,
+                        ..f.clone()
+                    };
+                    let only_text = only_text(f);
+                    if !only_text {
+                        all.push(" CROSS JOIN complaints c");
+                    }
+                    all.push(" WHERE s.complaint_search MATCH ")
+                        .push_bind(fts_phrase(text));
+                    if !only_text {
+                        all.push(" AND c.id = s.rowid");
+                        push_filters(&mut all, &others, true);
+                    }
+                    return vec![all];
+                }
                 let mut all = QueryBuilder::<$db>::new(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM complaints c WHERE 1 = 1",
                 );
@@ -630,6 +685,153 @@ macro_rules! impl_store {
                 queries.push(recorded);
             }
             queries
+        }
+
+        /// Tells whether the filter has no condition but its search text
+        /// (an agency filter or scope returns false).
+        fn only_text(f: &ComplaintFilter) -> bool {
+            matches!(f.scope, Scope::All)
+                && f.agency.is_none()
+                && f.statuses.is_empty()
+                && f.complaint_type.is_none()
+                && f.channel.is_none()
+                && f.due_before.is_none()
+                && f.received_from.is_none()
+                && f.received_until.is_none()
+        }
+
+        /// Returns the filter's search text when the backend's trigram table
+        /// serves it (SQLite, three characters or more).
+        fn trigram_text(f: &ComplaintFilter) -> Option<&str> {
+            f.text
+                .as_deref()
+                .filter(|t| <$store>::SEARCH_TABLE && t.chars().count() >= 3)
+        }
+
+        /// Finds the page of a text search by reading the complaints that
+        /// match the other filters in the page's sort order, at most
+        /// [`TEXT_WALK_ROWS`](crate::shared::TEXT_WALK_ROWS) of them, and
+        /// matching each title and body with LIKE. When matches are dense
+        /// this stops after a few hundred rows, where the text index would
+        /// return every match to be sorted. Returns `None` when the walk
+        /// does not settle the page: it found fewer matches than the page
+        /// needs, or (SQLite) it met a row where LIKE and the trigram index
+        /// could disagree before the page was full.
+        async fn walk_text_page(
+            pool: &sqlx::Pool<$db>,
+            f: &ComplaintFilter,
+            matched: i64,
+        ) -> Result<Option<Vec<Complaint>>> {
+            let Some(text) = f.text.as_deref() else {
+                return Ok(None);
+            };
+            let walk_rows = $crate::shared::TEXT_WALK_ROWS;
+            // A deep page needs more matches than a walk of that length
+            // can be expected to find.
+            let needed = f.offset.saturating_add(f.limit);
+            if f.limit <= 0 || f.offset < 0 || needed > walk_rows / 8 {
+                return Ok(None);
+            }
+            // Only a text with more matches than the count cap is worth the
+            // walk. Below the cap, the index returns few enough matches to sort.
+            if matched <= $crate::COUNT_CAP {
+                return Ok(None);
+            }
+            // The trigram index folds case and diacritics beyond ASCII, which
+            // LIKE does not, so a non-ASCII text is left to the index.
+            let trigram = trigram_text(f).is_some();
+            if trigram && !text.is_ascii() {
+                return Ok(None);
+            }
+
+            // SQLite computes each row of a query as it is read, so reading
+            // rows only until the page is full ends the walk early. On
+            // PostgreSQL the outer LIMIT of the nested form stops it instead.
+            let streamed = <$store>::SEARCH_TABLE;
+            let mut walk = QueryBuilder::<$db>::new(if streamed {
+                ""
+            } else {
+                "SELECT c.id, c.text_match, c.text_unsure FROM ("
+            });
+            let pattern = like_pattern(text);
+            walk.push("SELECT c.id, c.due_at, c.received_at, (c.title ")
+                .push(<$store>::LIKE)
+                .push(" ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR c.body ")
+                .push(<$store>::LIKE)
+                .push(" ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\') AS text_match, ");
+            if trigram {
+                // A row with a character that the index folds to ASCII or
+                // drops may match there and not with LIKE. Only text that
+                // is not pure ASCII (more bytes than characters) can have
+                // one, and CASE runs the slower GLOB only for such text.
+                let folded = $crate::shared::TRIGRAM_FOLDED_GLOB;
+                walk.push(
+                    "(CASE WHEN length(c.title) <> octet_length(c.title) THEN c.title GLOB ",
+                )
+                .push_bind(folded)
+                .push(
+                    " ELSE 0 END OR CASE WHEN length(c.body) <> octet_length(c.body) \
+                     THEN c.body GLOB ",
+                )
+                .push_bind(folded)
+                .push(" ELSE 0 END) AS text_unsure");
+            } else {
+                walk.push("FALSE AS text_unsure");
+            }
+            walk.push(" FROM complaints c WHERE 1 = 1");
+            let others = ComplaintFilter {
+                text: None,
+                ..f.clone()
+            };
+            push_filters(&mut walk, &others, false);
+            walk.push(list_order(f.sort))
+                .push(" LIMIT ")
+                .push_bind(walk_rows);
+            if !streamed {
+                walk.push(") c WHERE c.text_match OR c.text_unsure")
+                    .push(list_order(f.sort))
+                    .push(" LIMIT ")
+                    .push_bind(needed);
+            }
+
+            let mut ids = Vec::new();
+            {
+                use futures_util::TryStreamExt;
+                let mut rows = walk.build().fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    let text_match: Option<bool> = row.try_get("text_match")?;
+                    if text_match == Some(true) {
+                        ids.push(row.try_get::<i64, _>("id")?);
+                        if ids.len() as i64 == needed {
+                            break;
+                        }
+                        continue;
+                    }
+                    let text_unsure: Option<bool> = row.try_get("text_unsure")?;
+                    if text_unsure == Some(true) {
+                        return Ok(None);
+                    }
+                }
+            }
+            if (ids.len() as i64) < needed {
+                return Ok(None);
+            }
+
+            let page = &ids[f.offset as usize..];
+            let mut select =
+                QueryBuilder::<$db>::new("SELECT c.* FROM complaints c WHERE c.id IN (");
+            let mut list = select.separated(", ");
+            for id in page {
+                list.push_bind(*id);
+            }
+            select.push(")").push(list_order(f.sort));
+            let rows = select.build().fetch_all(pool).await?;
+            let items = rows.iter().map(complaint_from_row).collect::<Result<_>>()?;
+            Ok(Some(items))
         }
 
         /// Adds the filter's conditions. `counting` picks the agency-scope
@@ -705,7 +907,7 @@ macro_rules! impl_store {
             if let Some(until) = f.received_until {
                 qb.push(" AND c.received_at < ").push_bind(until);
             }
-            if let Some(text) = f.text.as_deref().filter(|t| <$store>::SEARCH_TABLE && t.chars().count() >= 3) {
+            if let Some(text) = trigram_text(f) {
                 // The trigram index matches the same complaints as the LIKE
                 // below, but without reading every row.
                 qb.push(" AND c.id IN (SELECT rowid FROM complaint_search WHERE complaint_search MATCH ")
@@ -1272,13 +1474,35 @@ macro_rules! impl_store {
                 let total_capped = matched > $crate::COUNT_CAP;
                 let total = matched.min($crate::COUNT_CAP);
 
-                let mut select = QueryBuilder::<$db>::new("SELECT c.* FROM complaints c WHERE 1 = 1");
-                push_filters(&mut select, filter, false);
-                select.push(match filter.sort {
-                    Sort::DueAt => " ORDER BY c.due_at ASC NULLS LAST, c.id ASC",
-                    Sort::ReceivedNewest => " ORDER BY c.received_at DESC, c.id DESC",
-                    Sort::ReceivedOldest => " ORDER BY c.received_at ASC, c.id ASC",
-                });
+                if let Some(items) = walk_text_page(&self.read, filter, matched).await? {
+                    return Ok(ComplaintPage {
+                        items,
+                        total,
+                        total_capped,
+                    });
+                }
+
+                let mut select = QueryBuilder::<$db>::new("SELECT c.* FROM complaints c WHERE ");
+                match trigram_text(filter) {
+                    Some(text)
+                        if only_text(filter)
+                            && matched >= $crate::shared::TEXT_PROBE_MIN_MATCHES =>
+                    {
+                        // The unary plus keeps SQLite from driving the query
+                        // by the matches: it walks the sort index instead and
+                        // stops after the page, testing each id against the
+                        // matches collected once.
+                        select
+                            .push("+c.id IN (SELECT rowid FROM complaint_search WHERE complaint_search MATCH ")
+                            .push_bind(fts_phrase(text))
+                            .push(")");
+                    }
+                    _ => {
+                        select.push("1 = 1");
+                        push_filters(&mut select, filter, false);
+                    }
+                }
+                select.push(list_order(filter.sort));
                 select
                     .push(" LIMIT ")
                     .push_bind(filter.limit)

@@ -11,7 +11,7 @@ use tanggap_core::{
 use tanggap_store::testing::{TestDatabase, backends};
 use tanggap_store::{
     AuditDraft, ComplaintFilter, IdempotencyClaim, InsertOutcome, NewComplaint, ReportEventData,
-    Scope, Store, StoreError,
+    Scope, Sort, Store, StoreError,
 };
 
 fn at(s: &str) -> jiff::Timestamp {
@@ -323,6 +323,128 @@ async fn text_search_finds_substrings_and_follows_edits() {
             .expect("edit");
         assert_eq!(count("sumbat").await, 0);
         assert_eq!(count("meluap").await, 1);
+    })
+    .await;
+}
+
+/// Body of the synthetic complaint `i` of the text-search test: "saluran"
+/// in all but every 50th, "gorong" in every 7th, "jembatan" in five.
+fn search_body(i: i64) -> String {
+    let mut body = format!("Keluhan nomor {i}.");
+    if i % 50 != 0 {
+        body.push_str(" Saluran air tersumbat.");
+    }
+    if i % 7 == 0 {
+        body.push_str(" Gorong-gorong ambrol.");
+    }
+    if i % 2_000 == 1 {
+        body.push_str(" Jembatan kayu lapuk.");
+    }
+    body
+}
+
+#[tokio::test]
+async fn text_search_pages_follow_sort() {
+    // More complaints than the count cap, so that a dense text takes the
+    // row-by-row walk, a text of every 7th complaint the sort-index walk on
+    // SQLite, and a rare one the index alone. Each page must equal the
+    // matches sorted here.
+    const N: i64 = 10_600;
+    for_each_backend(|store| async move {
+        let base = at("2026-01-05T00:00:00Z");
+        let mut generated = Vec::new();
+        for i in 1..=N {
+            let mut c = complaint(&search_body(i));
+            c.id = ComplaintId(i);
+            c.title = None;
+            c.received_at = base + jiff::SignedDuration::from_secs((i * 7_919) % N);
+            c.deadlines.due_at =
+                (i % 3 != 0).then(|| base + jiff::SignedDuration::from_hours((i * 104_729) % 997));
+            generated.push(tanggap_store::GeneratedComplaint {
+                complaint: c,
+                events: vec![event(Action::Register, Status::Received)],
+                year: 2026,
+            });
+        }
+        // First by deadline and the newest, and a match in the trigram index
+        // (which folds the accent) but not with LIKE, so the walk must leave
+        // it to the index.
+        generated[0].complaint.deadlines.due_at = Some(base);
+        generated[0].complaint.received_at = base + jiff::SignedDuration::from_secs(N);
+        generated[0].complaint.body = "Keluhan nomor 1. SALÚRAN air tersumbat.".into();
+        for batch in generated.chunks(2_000) {
+            store
+                .insert_generated(tanggap_store::GeneratedBatch {
+                    complaints: batch,
+                    tracking_prefix: "BJM",
+                    audit: audit("complaint.generate"),
+                })
+                .await
+                .expect("insert generated");
+        }
+        let accent_folded = store.kind() == "sqlite";
+
+        for (text, sort) in [
+            ("saluran", Sort::DueAt),
+            ("SALURAN", Sort::ReceivedNewest),
+            ("saluran air", Sort::ReceivedOldest),
+            ("gorong", Sort::DueAt),
+            ("gorong", Sort::ReceivedNewest),
+            ("jembatan", Sort::DueAt),
+        ] {
+            let needle = text.to_lowercase();
+            let mut expected: Vec<&tanggap_store::GeneratedComplaint> = generated
+                .iter()
+                .filter(|g| {
+                    let body = g.complaint.body.to_lowercase();
+                    body.contains(&needle)
+                        || (accent_folded && body.replace('ú', "u").contains(&needle))
+                })
+                .collect();
+            expected.sort_by_key(|g| {
+                let c = &g.complaint;
+                let received = c.received_at.as_microsecond();
+                match sort {
+                    Sort::DueAt => (
+                        c.deadlines.due_at.is_none(),
+                        c.deadlines.due_at.map_or(0, |t| t.as_microsecond()),
+                        c.id.0,
+                    ),
+                    Sort::ReceivedNewest => (false, -received, -c.id.0),
+                    Sort::ReceivedOldest => (false, received, c.id.0),
+                }
+            });
+            let expected_ids: Vec<i64> = expected.iter().map(|g| g.complaint.id.0).collect();
+
+            for (offset, limit) in [(0, 25), (50, 25), (300, 40)] {
+                let filter = ComplaintFilter {
+                    text: Some(text.to_owned()),
+                    sort,
+                    offset,
+                    limit,
+                    ..ComplaintFilter::default()
+                };
+                let page = store.list_complaints(&filter).await.expect("list");
+                let ids: Vec<i64> = page.items.iter().map(|c| c.id.0).collect();
+                let start = (offset as usize).min(expected_ids.len());
+                let end = (start + limit as usize).min(expected_ids.len());
+                assert_eq!(
+                    ids,
+                    expected_ids[start..end],
+                    "{text:?} sorted {sort:?} from {offset}"
+                );
+                assert_eq!(
+                    page.total,
+                    (expected_ids.len() as i64).min(tanggap_store::COUNT_CAP),
+                    "{text:?} total"
+                );
+                assert_eq!(
+                    page.total_capped,
+                    expected_ids.len() as i64 > tanggap_store::COUNT_CAP,
+                    "{text:?} total_capped"
+                );
+            }
+        }
     })
     .await;
 }
