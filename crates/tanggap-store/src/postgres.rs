@@ -7,7 +7,7 @@
 
 use crate::migrate::Migration;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Pool, Postgres};
+use sqlx::{Connection, Pool, Postgres};
 use std::time::Duration;
 
 const MIGRATIONS: &[Migration] = &[
@@ -81,9 +81,12 @@ impl PgStore {
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
 
     pub async fn connect(url: &str) -> crate::Result<Self> {
+        // A connection released while sqlx still counts an open transaction
+        // (a request cancelled inside one) is closed instead of reused.
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect(url)
             .await?;
         Ok(Self {

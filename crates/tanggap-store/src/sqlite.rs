@@ -8,7 +8,7 @@
 
 use crate::migrate::Migration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Pool, Sqlite};
+use sqlx::{Connection, Pool, Sqlite};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -90,12 +90,19 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // A request cancelled while sqlx starts a transaction (a client
+        // that disconnects, say) can return its connection to the pool with
+        // sqlx's transaction depth still raised. On the single write
+        // connection every later `BEGIN IMMEDIATE` would then fail, so such
+        // a connection is closed instead of reused.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options.clone())
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options.read_only(true))
             .await?;
         Ok(Self { write, read })
