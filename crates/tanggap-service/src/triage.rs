@@ -481,10 +481,10 @@ impl Services {
             )
             .await?;
         // Whichever request marks the conversation carries the files. The
-        // request that created the complaint answers with it, because only
-        // it holds the reporter's secret to show; a replaying request (a
-        // second staff member at the same moment, or a retry after a
-        // crash) is told that the conversation was already handled.
+        // request that created the complaint returns it, because only that
+        // request has the reporter's secret to show. A replaying request (a
+        // second staff member at the same moment, or a retry after a crash)
+        // gets the error that the conversation was already handled.
         if resolved {
             self.carry_files(principal, complaint, &messages).await;
         }

@@ -507,8 +507,8 @@ async fn concurrent_convert_creates_one_complaint() {
                 (body_b, body_a)
             };
             assert_eq!(refused["errors"][0]["code"], "triage_not_new", "{kind}");
-            // The answer that succeeds is always the one that created the
-            // complaint, so the reporter's secret is never lost.
+            // The successful response comes from the request that created
+            // the complaint, so the reporter's secret is shown once.
             assert!(
                 created["secret"].as_str().is_some_and(|s| !s.is_empty()),
                 "{kind}: {created}"
