@@ -147,14 +147,19 @@ def tables(report):
                          f"{op['p50_ms']:.3f} | {op['p95_ms']:.3f} | {op['p99_ms']:.3f} |")
     if report.get("report_runs"):
         lines.append("")
-        lines.append("| Quarterly report | Complaints | In the quarter | Format | Seconds | File KB | Peak RSS MB |")
-        lines.append("|---|---:|---:|---|---:|---:|---:|")
+        lines.append("| Quarterly report | Complaints | Generate s | In the quarter | Format | Seconds | File KB "
+                     "| Peak RSS MB |")
+        lines.append("|---|---:|---:|---:|---|---:|---:|---:|")
         for run in report["report_runs"]:
+            # Older results do not record the generation.
+            generated = run.get("generation", {}).get("generate_seconds")
+            generated = f"{generated:.0f}" if generated is not None else ""
             for r in run["runs"]:
                 # Older results hold the peak of the largest child so far,
                 # newer ones the peak of that run's process.
                 peak_kb = r.get("peak_rss_kb", r.get("peak_rss_kb_so_far", 0))
-                lines.append(f"| {run['backend']} | {run['complaints']:,} | {run['received_in_quarter']:,} | "
+                lines.append(f"| {run['backend']} | {run['complaints']:,} | {generated} | "
+                             f"{run['received_in_quarter']:,} | "
                              f"{r['format']} | {r['seconds']:.2f} | {r['bytes'] / 1024:.0f} | "
                              f"{peak_kb / 1024:.0f} |")
     return "\n".join(lines) + "\n"
