@@ -40,8 +40,8 @@ pub struct GeneratedBatch<'a> {
 pub(crate) const COMPLAINT_ROWS_PER_INSERT: usize = 20;
 /// Rows of one multi-row `INSERT` into `complaint_events` (10 parameters a row).
 pub(crate) const EVENT_ROWS_PER_INSERT: usize = 100;
-/// Rows of one multi-row `INSERT` into `complaint_agencies` (3 parameters a row).
-pub(crate) const AGENCY_ROWS_PER_INSERT: usize = 300;
+/// Rows of one multi-row `INSERT` into `complaint_agencies` (5 parameters a row).
+pub(crate) const AGENCY_ROWS_PER_INSERT: usize = 200;
 
 /// Builds `INSERT INTO table (columns) VALUES ($1, ...), (...)` for `rows` rows.
 pub(crate) fn multi_row_insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
@@ -85,7 +85,8 @@ pub(crate) const EVENT_COLUMNS: &[&str] = &[
     "data",
 ];
 
-pub(crate) const AGENCY_COLUMNS: &[&str] = &["complaint_id", "agency_code", "is_lead"];
+pub(crate) const AGENCY_COLUMNS: &[&str] =
+    &["complaint_id", "agency_code", "is_lead", "status", "due_at"];
 
 #[cfg(test)]
 mod tests {

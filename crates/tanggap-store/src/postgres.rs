@@ -63,6 +63,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("../migrations/postgres/0014_monev_meetings.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../migrations/postgres/0015_agency_queues.sql"),
+    },
 ];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).

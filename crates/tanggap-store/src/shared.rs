@@ -574,13 +574,19 @@ macro_rules! impl_store {
             let lead = c.lead_agency.iter().map(|a| (a, true));
             let supporting = c.supporting_agencies.iter().map(|a| (a, false));
             for (agency, is_lead) in lead.chain(supporting) {
+                // Status and deadline are copied so that an agency's queues
+                // are counted from this table's index alone.
                 sqlx::query(
-                    "INSERT INTO complaint_agencies (complaint_id, agency_code, is_lead) \
-                     VALUES ($1, $2, $3) ON CONFLICT (complaint_id, agency_code) DO NOTHING",
+                    "INSERT INTO complaint_agencies \
+                     (complaint_id, agency_code, is_lead, status, due_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (complaint_id, agency_code) DO NOTHING",
                 )
                 .bind(c.id.0)
                 .bind(agency.clone())
                 .bind(is_lead)
+                .bind(c.status.code())
+                .bind(opt_micros(c.deadlines.due_at))
                 .execute(&mut **tx)
                 .await?;
             }
@@ -645,24 +651,30 @@ macro_rules! impl_store {
                 rest.agency = None;
             }
 
-            // With no other condition, the count reads the agency index alone.
-            let unfiltered = matches!(rest.scope, Scope::All)
+            // When the only other conditions are statuses and a deadline (an
+            // agency's queues), the count reads the agency index alone,
+            // which copies both from the complaint: its cost follows the
+            // queue's length, not the agency's history.
+            let index_only = matches!(rest.scope, Scope::All)
                 && rest.agency.is_none()
-                && rest.statuses.is_empty()
                 && rest.complaint_type.is_none()
                 && rest.channel.is_none()
-                && rest.due_before.is_none()
                 && rest.received_from.is_none()
                 && rest.received_until.is_none()
                 && rest.text.is_none();
-            let mut handled = QueryBuilder::<$db>::new(if unfiltered {
+            let mut handled = QueryBuilder::<$db>::new(if index_only {
                 "SELECT COUNT(*) FROM (SELECT 1 FROM complaint_agencies ca WHERE ca.agency_code = "
             } else {
                 "SELECT COUNT(*) FROM (SELECT 1 FROM complaint_agencies ca \
                  CROSS JOIN complaints c WHERE c.id = ca.complaint_id AND ca.agency_code = "
             });
             handled.push_bind(agency.clone());
-            if !unfiltered {
+            if index_only {
+                push_statuses(&mut handled, "ca.status", &rest.statuses);
+                if let Some(before) = rest.due_before {
+                    handled.push(" AND ca.due_at < ").push_bind(before);
+                }
+            } else {
                 push_filters(&mut handled, &rest, false);
             }
             let mut queries = vec![handled];
@@ -834,6 +846,19 @@ macro_rules! impl_store {
             Ok(Some(items))
         }
 
+        /// Adds `AND column IN (...)` for a non-empty list of statuses.
+        fn push_statuses(qb: &mut QueryBuilder<'_, $db>, column: &str, statuses: &[Status]) {
+            if statuses.is_empty() {
+                return;
+            }
+            qb.push(" AND ").push(column).push(" IN (");
+            let mut list = qb.separated(", ");
+            for status in statuses {
+                list.push_bind(status.code());
+            }
+            qb.push(")");
+        }
+
         /// Adds the filter's conditions. `counting` picks the agency-scope
         /// form for a COUNT: IN over the agency index reads only the
         /// agency's rows, while a page query does better with EXISTS, which
@@ -870,14 +895,7 @@ macro_rules! impl_store {
                     qb.push(" AND c.supervision = ").push_bind(true);
                 }
             }
-            if !f.statuses.is_empty() {
-                qb.push(" AND c.status IN (");
-                let mut list = qb.separated(", ");
-                for status in &f.statuses {
-                    list.push_bind(status.code());
-                }
-                qb.push(")");
-            }
+            push_statuses(qb, "c.status", &f.statuses);
             if let Some(agency) = &f.agency {
                 if counting {
                     qb.push(
@@ -1924,23 +1942,28 @@ macro_rules! impl_store {
                     query.execute(&mut *tx).await?;
                 }
 
-                let agencies: Vec<(i64, &String, bool)> = complaints
+                let agencies: Vec<(&Complaint, &String, bool)> = complaints
                     .iter()
                     .flat_map(|c| {
-                        let lead = c.lead_agency.iter().map(move |a| (c.id.0, a, true));
+                        let lead = c.lead_agency.iter().map(move |a| (c, a, true));
                         let supporting = c
                             .supporting_agencies
                             .iter()
                             .filter(move |a| c.lead_agency.as_ref() != Some(*a))
-                            .map(move |a| (c.id.0, a, false));
+                            .map(move |a| (c, a, false));
                         lead.chain(supporting)
                     })
                     .collect();
                 for chunk in agencies.chunks(AGENCY_ROWS_PER_INSERT) {
                     let sql = multi_row_insert_sql("complaint_agencies", AGENCY_COLUMNS, chunk.len());
                     let mut query = sqlx::query(&sql);
-                    for (id, agency, is_lead) in chunk {
-                        query = query.bind(*id).bind((*agency).clone()).bind(*is_lead);
+                    for (c, agency, is_lead) in chunk {
+                        query = query
+                            .bind(c.id.0)
+                            .bind((*agency).clone())
+                            .bind(*is_lead)
+                            .bind(c.status.code())
+                            .bind(opt_micros(c.deadlines.due_at));
                     }
                     query.execute(&mut *tx).await?;
                 }

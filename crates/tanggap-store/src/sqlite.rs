@@ -65,6 +65,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("../migrations/sqlite/0014_monev_meetings.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../migrations/sqlite/0015_agency_queues.sql"),
+    },
 ];
 
 pub struct SqliteStore {

@@ -493,6 +493,114 @@ async fn agency_scope_counts_recorded_and_handled_once() {
     .await;
 }
 
+#[tokio::test]
+async fn agency_queues_follow_status_changes() {
+    // An agency's queue counts read the status and deadline copied into the
+    // agency rows, so every way a complaint is written or changed must keep
+    // the copy current. Each count is checked against its page, which reads
+    // the complaints themselves.
+    for_each_backend(|store| async move {
+        let mut generated = complaint("Drainase meluap di Jl. Veteran");
+        generated.id = ComplaintId(1);
+        generated.lead_agency = Some("PUPR".into());
+        generated.status = Status::Dispatched;
+        generated.deadlines.due_at = Some(at("2026-02-03T16:00:00Z"));
+        store
+            .insert_generated(tanggap_store::GeneratedBatch {
+                complaints: &[tanggap_store::GeneratedComplaint {
+                    complaint: generated,
+                    events: vec![event(Action::Register, Status::Received)],
+                    year: 2026,
+                }],
+                tracking_prefix: "BJM",
+                audit: audit("complaint.generate"),
+            })
+            .await
+            .expect("insert generated");
+
+        let mut lead = complaint("Saluran tersumbat");
+        lead.lead_agency = Some("PUPR".into());
+        lead.status = Status::Dispatched;
+        let InsertOutcome::Created(lead) = insert(&store, &lead, None).await else {
+            panic!("expected a new complaint");
+        };
+        let mut shared = complaint("Jembatan kayu lapuk");
+        shared.lead_agency = Some("PUPR".into());
+        shared.supporting_agencies = vec!["DLH".into()];
+        shared.status = Status::InProgress;
+        shared.deadlines.due_at = Some(at("2026-03-01T16:00:00Z"));
+        let InsertOutcome::Created(shared) = insert(&store, &shared, None).await else {
+            panic!("expected a new complaint");
+        };
+        let mut recorded = complaint("Trotoar rusak");
+        recorded.registered_by_agency = Some("PUPR".into());
+        recorded.lead_agency = Some("DLH".into());
+        recorded.status = Status::Dispatched;
+        recorded.deadlines.due_at = Some(at("2026-02-04T16:00:00Z"));
+        insert(&store, &recorded, None).await;
+
+        const OPEN: &[Status] = &[Status::Dispatched, Status::InProgress, Status::Responded];
+        let overdue_at = at("2026-02-10T00:00:00Z").as_microsecond();
+        let count = |agency: &'static str, statuses: &'static [Status], overdue: bool| {
+            let store = Arc::clone(&store);
+            async move {
+                let filter = ComplaintFilter {
+                    scope: Scope::Agency(agency.into()),
+                    statuses: statuses.to_vec(),
+                    due_before: overdue.then_some(overdue_at),
+                    limit: 10,
+                    ..ComplaintFilter::default()
+                };
+                let page = store.list_complaints(&filter).await.expect("list");
+                assert_eq!(page.items.len() as i64, page.total, "{agency} {statuses:?}");
+                page.total
+            }
+        };
+        assert_eq!(count("PUPR", &[Status::Dispatched], false).await, 3);
+        assert_eq!(count("PUPR", &[Status::InProgress], false).await, 1);
+        assert_eq!(count("PUPR", OPEN, true).await, 3);
+        assert_eq!(count("DLH", &[Status::InProgress], false).await, 1);
+
+        // The lead agency starts work, and the deadline moves past the check.
+        let mut started = (*lead).clone();
+        started.version = 2;
+        started.status = Status::InProgress;
+        started.deadlines.due_at = Some(at("2026-02-20T16:00:00Z"));
+        store
+            .update_complaint(
+                1,
+                &started,
+                &[event(Action::FollowUp, Status::InProgress)],
+                audit("complaint.start"),
+            )
+            .await
+            .expect("start work");
+        // The shared complaint is answered: nobody has a deadline any more.
+        let mut answered = (*shared).clone();
+        answered.version = 2;
+        answered.status = Status::Responded;
+        answered.deadlines.due_at = None;
+        store
+            .update_complaint(
+                1,
+                &answered,
+                &[event(Action::Respond, Status::Responded)],
+                audit("complaint.respond"),
+            )
+            .await
+            .expect("respond");
+
+        assert_eq!(count("PUPR", &[Status::Dispatched], false).await, 2);
+        assert_eq!(count("PUPR", &[Status::InProgress], false).await, 1);
+        assert_eq!(count("PUPR", &[Status::Responded], false).await, 1);
+        assert_eq!(count("PUPR", OPEN, true).await, 2);
+        assert_eq!(count("DLH", &[Status::InProgress], false).await, 0);
+        assert_eq!(count("DLH", &[Status::Responded], false).await, 1);
+        assert_eq!(count("DLH", OPEN, true).await, 1);
+    })
+    .await;
+}
+
 /// Writes cancelled part-way, as when a client disconnects, must not leave
 /// the store unable to write or the audit chain broken.
 // NOTE: this loop has not been seen to hit the window in which sqlx leaks a
