@@ -376,6 +376,8 @@ def measure_server(backend, size, url, state, args):
     server = subprocess.Popen([str(TANGGAP), "serve", "--bind", f"127.0.0.1:{port}"], env=env,
                               stdout=subprocess.DEVNULL, stderr=log_file)
     result = {"backend": backend, "size": size}
+    # The raw-insert baseline is the ceiling of intake alone.
+    intake = not args.only or "intake" in args.only
     try:
         result["startup_seconds"] = round(wait_ready(base), 3)
         # The first lifecycle sweep runs at start; let it finish before measuring.
@@ -394,12 +396,16 @@ def measure_server(backend, size, url, state, args):
                 run = wrk(base, path, "GET", state.get(role), connections, args.seconds,
                           args.max_requests, cookie=sessions.get(role))
                 run["operation"] = name
+                # VmHWM only grows, so the first run after which it grew is
+                # the one that set the peak.
+                run["server_peak_kb"] = memory_kb(server.pid)["VmHWM"]
                 operations.append(run)
-        for connections in INTAKE_CONNECTIONS:
+        for connections in INTAKE_CONNECTIONS if intake else []:
             log(f"{backend} {size}: intake with {connections} connections")
             run = wrk(base, "/api/v1/complaints", "POST", state["admin"], connections, args.seconds,
                       args.max_requests)
             run["operation"] = "intake"
+            run["server_peak_kb"] = memory_kb(server.pid)["VmHWM"]
             operations.append(run)
         result["fixed_rate"] = measure_fixed_rate(base, backend, size, operations, state, sessions, args)
         result["memory_after_load_kb"] = memory_kb(server.pid)
@@ -409,7 +415,7 @@ def measure_server(backend, size, url, state, args):
         log_file.close()
 
     raw = []
-    for clients in INTAKE_CONNECTIONS:
+    for clients in INTAKE_CONNECTIONS if intake else []:
         log(f"{backend} {size}: raw insert with {clients} clients")
         output = subprocess.run(
             [str(BASELINE), "raw-insert", "--database-url", url, "--clients", str(clients),
@@ -530,7 +536,8 @@ def main():
                         help="skip the fixed-rate runs with oha (page_list and intake at half the "
                              "closed-loop rate)")
     parser.add_argument("--only", type=lambda v: v.split(","),
-                        help="comma-separated read operations to measure (default: all)")
+                        help="comma-separated operations to measure, reads or intake (default: all); "
+                             "without intake the raw-insert baseline is skipped too")
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server on which the harness creates its tanggap_bench_<size> databases")

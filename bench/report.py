@@ -93,8 +93,9 @@ def ratio(value, base):
 def tables(report):
     http = report.get("http_baseline", [])
     lines = []
-    lines.append("| Backend | Complaints | Operation | Conn. | Req/s | p50 ms | p95 ms | p99 ms | Non-2xx | Baseline | Ratio |")
-    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    lines.append("| Backend | Complaints | Operation | Conn. | Req/s | p50 ms | p95 ms | p99 ms | Non-2xx | Baseline | Ratio "
+                 "| Server peak MB |")
+    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     for run in report["runs"]:
         for op in run["operations"]:
             c = op["connections"]
@@ -113,10 +114,12 @@ def tables(report):
                 base = http_get["p50_ms"] if http_get else 0
                 baseline = f"bare GET p50 {base:.3f} ms"
                 rel = ratio(op["p50_ms"], base)
+            # The server's peak resident set after this run; older results lack it.
+            peak = f"{op['server_peak_kb'] / 1024:.0f}" if "server_peak_kb" in op else ""
             lines.append(
                 f"| {run['backend']} | {run['size']:,} | {op['operation']} | {c} | "
                 f"{op['requests_per_second']:,.0f} | {op['p50_ms']:.2f} | {op['p95_ms']:.2f} | "
-                f"{op['p99_ms']:.2f} | {op['non_2xx']} | {baseline} | {rel} |")
+                f"{op['p99_ms']:.2f} | {op['non_2xx']} | {baseline} | {rel} | {peak} |")
     fixed = [(run, op) for run in report["runs"] for op in run.get("fixed_rate", [])]
     if fixed:
         lines.append("")
@@ -133,7 +136,10 @@ def tables(report):
     lines.append("|---|---:|---:|---:|---:|---:|---|")
     for run in report["runs"]:
         raw = " / ".join(f"{r['rows_per_second']:,.0f}" for r in run["raw_insert"])
-        generated = "reused" if run.get("database_reused") else f"{run['generate_seconds']:.1f}"
+        # A reused database shows the time its generation took when it was made.
+        generated = f"{run['generate_seconds']:.1f}"
+        if run.get("database_reused"):
+            generated += " (earlier)"
         lines.append(
             f"| {run['backend']} | {run['size']:,} | {generated} | {run['startup_seconds']:.2f} | "
             f"{run['memory_idle_kb']['VmRSS'] / 1024:.1f} | "
