@@ -325,8 +325,8 @@ def psql(admin_url, sql):
 
 def analyze(url):
     """Gathers PostgreSQL's statistics after a bulk load, as an operator
-    would; without them the planner guesses row counts and picks poor plans
-    for the first minutes, until autovacuum has run."""
+    would. Until autovacuum has run, the planner otherwise guesses row
+    counts and picks poor plans."""
     psql(url, "ANALYZE")
 
 

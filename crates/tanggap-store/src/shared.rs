@@ -653,8 +653,8 @@ macro_rules! impl_store {
 
             // When the only other conditions are statuses and a deadline (an
             // agency's queues), the count reads the agency index alone,
-            // which copies both from the complaint: its cost follows the
-            // queue's length, not the agency's history.
+            // which copies both from the complaint. Its cost then follows
+            // the queue's length, not the agency's history.
             let index_only = matches!(rest.scope, Scope::All)
                 && rest.agency.is_none()
                 && rest.complaint_type.is_none()
