@@ -67,6 +67,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         sql: include_str!("../migrations/postgres/0015_agency_queues.sql"),
     },
+    Migration {
+        version: 16,
+        sql: include_str!("../migrations/postgres/0016_search_pending_list.sql"),
+    },
 ];
 
 /// Advisory lock key of the write lock ("TNGGAP" in ASCII).
