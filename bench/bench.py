@@ -323,11 +323,13 @@ def psql(admin_url, sql):
                    capture_output=True)
 
 
-def analyze(url):
-    """Gathers PostgreSQL's statistics after a bulk load, as an operator
-    would. Until autovacuum has run, the planner otherwise guesses row
-    counts and picks poor plans."""
-    psql(url, "ANALYZE")
+def vacuum_analyze(url):
+    """Runs VACUUM ANALYZE after a bulk load, as an operator would, so that
+    reads start from the state autovacuum keeps. Right after the load the
+    planner has no statistics, and with the visibility map unset a count
+    over an index read each row from the table (40 to 70 ms for 1,948 rows
+    at 100,000 complaints, against under 1 ms from the index alone)."""
+    psql(url, "VACUUM ANALYZE")
 
 
 def prepare(backend, size, args):
@@ -352,7 +354,7 @@ def prepare(backend, size, args):
                         "--years", "3")
     generate_seconds = time.monotonic() - started
     if backend == "postgres":
-        analyze(url)
+        vacuum_analyze(url)
     tanggap(url, "user", "add", "bench.admin", "--role", "central_admin")
     tanggap(url, "user", "add", "bench.pupr", "--role", "liaison_admin", "--agency", "PUPR")
     state = {
@@ -474,7 +476,7 @@ def prepare_report(backend, args):
         tanggap(url, "demo", "generate", "--complaints", str(size), "--seed", "1", "--years", "1",
                 "--until", "2026-01-01")
         if backend == "postgres":
-            analyze(url)
+            vacuum_analyze(url)
         marker.write_text(json.dumps({
             "complaints": size, "generate_seconds": round(time.monotonic() - started, 2)}) + "\n")
         return url, dict(json.loads(marker.read_text()), reused=False)
