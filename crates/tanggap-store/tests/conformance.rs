@@ -575,7 +575,7 @@ async fn agency_queues_follow_status_changes() {
             )
             .await
             .expect("start work");
-        // The shared complaint is answered: nobody has a deadline any more.
+        // The shared complaint is answered, so no deadline applies any more.
         let mut answered = (*shared).clone();
         answered.version = 2;
         answered.status = Status::Responded;
